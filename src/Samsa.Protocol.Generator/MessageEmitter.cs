@@ -296,7 +296,9 @@ internal sealed class MessageEmitter
         {
             Line("if (" + source + " is null)");
             Open();
-            Line("writer.WriteArrayLength(-1, " + compact + ");");
+            // A null list in a version where the field cannot be null goes out as empty.
+            string nullLength = nullCond == "true" ? "-1" : nullCond == "false" ? "0" : "(" + nullCond + ") ? -1 : 0";
+            Line("writer.WriteArrayLength(" + nullLength + ", " + compact + ");");
             Close();
             Line("else");
             Open();
