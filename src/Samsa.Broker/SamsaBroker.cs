@@ -69,10 +69,10 @@ public sealed partial class SamsaBroker : IAsyncDisposable
             CheckMetaProperties(dir, config.BrokerId, store.ClusterId);
         }
 
-        var logManager = new LogManager(config.LogDirs, message => LogStorage(logger, message));
+        var logManager = new LogManager(config.LogDirs, LogConfig.Default, loggerFactory.CreateLogger("Samsa.Storage"), time);
         try
         {
-            logManager.LoadLogs();
+            logManager.LoadLogs(tp => store.TryGetTopic(tp.Topic, out var topic) ? TopicManager.LogConfigFor(config, topic.Configs) : TopicManager.LogConfigFor(config, new Dictionary<string, string>()));
             var replicaManager = new ReplicaManager(logManager, logger);
             var topicManager = new TopicManager(config, store, replicaManager, logger);
             topicManager.LoadTopics(logManager.AllLogs.Select(l => l.TopicPartition).ToList());
@@ -144,7 +144,4 @@ public sealed partial class SamsaBroker : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Broker {BrokerId} stopped; logs flushed and closed")]
     private static partial void LogStopped(ILogger logger, int brokerId);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Message}")]
-    private static partial void LogStorage(ILogger logger, string message);
 }

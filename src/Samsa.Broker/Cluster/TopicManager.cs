@@ -146,10 +146,11 @@ internal sealed partial class TopicManager
         return new TopicRecord { Name = name, TopicId = Uuid.NewRandom(), Assignment = assignment, Configs = configs };
     }
 
-    private void OpenPartitions(TopicRecord topic)
+    /// <summary>The storage settings of a topic: its overrides over the broker's log.* defaults.</summary>
+    public static LogConfig LogConfigFor(BrokerConfig config, IReadOnlyDictionary<string, string> overrides)
     {
-        var settings = TopicConfig.Resolve(_config, topic.Configs);
-        var logConfig = new LogConfig
+        var settings = TopicConfig.Resolve(config, overrides);
+        return new LogConfig
         {
             SegmentBytes = settings.SegmentBytes,
             IndexIntervalBytes = settings.IndexIntervalBytes,
@@ -157,6 +158,12 @@ internal sealed partial class TopicManager
             FlushIntervalMessages = settings.FlushMessages,
             FlushIntervalMs = settings.FlushMs,
         };
+    }
+
+    private void OpenPartitions(TopicRecord topic)
+    {
+        var settings = TopicConfig.Resolve(_config, topic.Configs);
+        var logConfig = LogConfigFor(_config, topic.Configs);
         for (int p = 0; p < topic.PartitionCount; p++)
         {
             _replicaManager.CreatePartition(new TopicPartition(topic.Name, p), logConfig, settings.MaxMessageBytes);

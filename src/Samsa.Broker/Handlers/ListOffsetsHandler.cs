@@ -1,3 +1,4 @@
+using Samsa.Broker.Cluster;
 using Samsa.Broker.Network;
 using Samsa.Protocol;
 using Samsa.Protocol.Messages;
@@ -47,7 +48,7 @@ internal sealed class ListOffsetsHandler(BrokerContext broker) : IRequestHandler
                             result.ErrorCode = (short)ErrorCode.UnsupportedVersion;
                             break;
                         default:
-                            (offset, timestamp) = log.FindOffsetByTimestamp(p.Timestamp, log.HighWatermark);
+                            (offset, timestamp) = TimestampLookup.Find(log, p.Timestamp, log.HighWatermark);
                             break;
                     }
                     result.Offset = offset;

@@ -21,7 +21,7 @@ internal sealed class RawConnection : IDisposable
         return new RawConnection(socket);
     }
 
-    public Task SendRawAsync(byte[] bytes) => _socket.SendAsync(bytes).AsTask();
+    public async Task SendRawAsync(byte[] bytes) => await _socket.SendAsync(bytes);
 
     /// <summary>Encodes a request with the header version its API and version call for.</summary>
     public static byte[] Encode(IProtocolMessage request, short version, int correlationId, string? clientId = "raw-test")
