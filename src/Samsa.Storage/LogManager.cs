@@ -33,6 +33,7 @@ public sealed class LogManager : IDisposable
     private readonly string[] _logDirs;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
+    private bool _loaded;
     private bool _disposed;
 
     public LogManager(IEnumerable<string> logDirs, LogConfig defaultConfig, ILogger? logger = null, TimeProvider? timeProvider = null)
@@ -75,6 +76,12 @@ public sealed class LogManager : IDisposable
     /// </summary>
     public void LoadLogs(Func<TopicPartition, LogConfig>? configFor = null)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_loaded)
+        {
+            throw new InvalidOperationException("The logs are already loaded.");
+        }
+
         foreach (string logDir in _logDirs)
         {
             Directory.CreateDirectory(logDir);
@@ -119,6 +126,8 @@ public sealed class LogManager : IDisposable
 
             StorageLog.LoadedLogDir(_logger, logDir, count, cleanShutdown ? "clean" : "unclean");
         }
+
+        _loaded = true;
     }
 
     /// <summary>
@@ -193,8 +202,8 @@ public sealed class LogManager : IDisposable
     }
 
     /// <summary>
-    /// Flushes and closes every log, then marks each log dir whose logs all closed cleanly so the next start-up
-    /// skips recovery.
+    /// Flushes and closes every log. After <see cref="LoadLogs"/> has run, it then marks each log dir whose logs all
+    /// closed cleanly so the next start-up skips recovery (without LoadLogs the dir may hold logs never recovered).
     /// </summary>
     public void Dispose()
     {
@@ -223,7 +232,7 @@ public sealed class LogManager : IDisposable
             _logs.Clear();
             foreach (string logDir in _logDirs)
             {
-                if (!failedDirs.Contains(logDir) && Directory.Exists(logDir))
+                if (_loaded && !failedDirs.Contains(logDir) && Directory.Exists(logDir))
                 {
                     File.WriteAllBytes(Path.Combine(logDir, CleanShutdownFileName), []);
                 }

@@ -76,7 +76,19 @@ public sealed class PartitionLog : IDisposable
     public int SegmentCount => Volatile.Read(ref _segments).Length;
 
     /// <summary>A snapshot of the segments, oldest first.</summary>
-    public IReadOnlyList<LogSegment> Segments => Volatile.Read(ref _segments);
+    public IReadOnlyList<LogSegment> Segments => Array.AsReadOnly(Volatile.Read(ref _segments));
+
+    /// <summary>Records appended since the last flush.</summary>
+    internal long UnflushedRecords
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _unflushedRecords;
+            }
+        }
+    }
 
     /// <summary>Bytes of all segments.</summary>
     public long Size
@@ -129,9 +141,10 @@ public sealed class PartitionLog : IDisposable
             string name = topicPartition.ToString();
             for (int i = 0; i < baseOffsets.Count; i++)
             {
+                bool indexMissing = !File.Exists(Path.Combine(directory, LogSegment.FileName(baseOffsets[i], OffsetIndex.FileSuffix)));
                 LogSegment segment = LogSegment.Open(directory, baseOffsets[i], config);
                 segments.Add(segment);
-                if (i < baseOffsets.Count - 1 && !segment.Index.IsConsistentWith(segment.Size))
+                if (i < baseOffsets.Count - 1 && (indexMissing || !segment.Index.IsConsistentWith(segment.Size)))
                 {
                     long validEnd = segment.RebuildIndex();
                     segment.OnBecomeInactive();

@@ -473,12 +473,70 @@ public sealed class PartitionLogTests : IDisposable
     }
 
     [Fact]
-    public void Flush_interval_messages_fsyncs_without_changing_data()
+    public void Flush_interval_messages_flushes_every_n_records()
     {
-        using PartitionLog log = Open(LogConfig.Default with { FlushIntervalMessages = 2 });
-        AppendNumbered(log, 5, 1);
+        using PartitionLog log = Open(LogConfig.Default with { FlushIntervalMessages = 3 });
+        AppendNumbered(log, 1, 2);
+        Assert.Equal(2, log.UnflushedRecords);
+        AppendNumbered(log, 1, 1);
+        Assert.Equal(0, log.UnflushedRecords);
+        AppendNumbered(log, 1, 1);
+        Assert.Equal(1, log.UnflushedRecords);
         log.Flush();
-        AssertContiguous(Batches.ReadAll(log), 0, 5);
+        Assert.Equal(0, log.UnflushedRecords);
+        AssertContiguous(Batches.ReadAll(log), 0, 4);
+    }
+
+    [Fact]
+    public void Flush_interval_ms_flushes_on_the_first_append_after_the_interval()
+    {
+        var time = new ManualTimeProvider();
+        using PartitionLog log = PartitionLog.Open(LogDir, Tp, LogConfig.Default with { FlushIntervalMs = 1000 }, timeProvider: time);
+        AppendNumbered(log, 2, 1);
+        Assert.Equal(2, log.UnflushedRecords);
+        time.Advance(TimeSpan.FromMilliseconds(999));
+        AppendNumbered(log, 1, 1);
+        Assert.Equal(3, log.UnflushedRecords);
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        AppendNumbered(log, 1, 1);
+        Assert.Equal(0, log.UnflushedRecords);
+    }
+
+    [Fact]
+    public void Missing_index_of_an_old_segment_is_rebuilt()
+    {
+        var config = LogConfig.Default with { SegmentBytes = 2048, IndexIntervalBytes = 128 };
+        using (PartitionLog log = Open(config))
+        {
+            AppendNumbered(log, batches: 100, recordsPerBatch: 2, padding: 8);
+            Assert.True(log.SegmentCount > 2);
+        }
+
+        string index = Path.Combine(LogDir, LogSegment.FileName(0, OffsetIndex.FileSuffix));
+        File.Delete(index);
+        var logger = new ListLogger();
+        using PartitionLog reopened = Open(config, clean: true, logger);
+        Assert.True(reopened.Segments[0].Index.EntryCount > 0);
+        Assert.Single(logger.Lines);
+        AssertContiguous(Batches.ReadAll(reopened), 0, 200);
+    }
+
+    [Fact]
+    public void Garbage_index_of_an_old_segment_is_rebuilt()
+    {
+        var config = LogConfig.Default with { SegmentBytes = 2048, IndexIntervalBytes = 128 };
+        using (PartitionLog log = Open(config))
+        {
+            AppendNumbered(log, batches: 40, recordsPerBatch: 2, padding: 8);
+        }
+
+        string index = Path.Combine(LogDir, LogSegment.FileName(0, OffsetIndex.FileSuffix));
+        byte[] bytes = File.ReadAllBytes(index);
+        Array.Reverse(bytes);
+        File.WriteAllBytes(index, bytes);
+        using PartitionLog reopened = Open(config, clean: true);
+        Assert.True(reopened.Segments[0].Index.IsConsistentWith(reopened.Segments[0].Size));
+        AssertContiguous(Batches.ReadAll(reopened), 0, 80);
     }
 
     [Fact]

@@ -187,3 +187,17 @@ internal sealed class ListLogger : ILogger
         }
     }
 }
+
+/// <summary>A clock that moves only when told to.</summary>
+internal sealed class ManualTimeProvider : TimeProvider
+{
+    private long _ticks = 1_000_000;
+
+    public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+    public override long GetTimestamp() => Interlocked.Read(ref _ticks);
+
+    public override DateTimeOffset GetUtcNow() => new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero).AddTicks(GetTimestamp());
+
+    public void Advance(TimeSpan by) => Interlocked.Add(ref _ticks, by.Ticks);
+}
