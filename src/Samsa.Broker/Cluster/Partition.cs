@@ -1,3 +1,4 @@
+using Samsa.Broker.Config;
 using Samsa.Protocol;
 using Samsa.Storage;
 
@@ -13,11 +14,13 @@ internal sealed class Partition
 {
     private TaskCompletionSource _dataArrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public Partition(TopicPartition topicPartition, PartitionLog log, int maxMessageBytes)
+    private EffectiveTopicConfig _topicConfig;
+
+    public Partition(TopicPartition topicPartition, PartitionLog log, EffectiveTopicConfig topicConfig)
     {
         TopicPartition = topicPartition;
         Log = log;
-        MaxMessageBytes = maxMessageBytes;
+        _topicConfig = topicConfig;
     }
 
     public TopicPartition TopicPartition { get; }
@@ -27,8 +30,15 @@ internal sealed class Partition
     /// <summary>The leader epoch stamped on every batch appended as leader.</summary>
     public int LeaderEpoch { get; } = 0;
 
+    /// <summary>The topic's effective settings (compression, timestamps, keys, sizes) that appends are checked against.</summary>
+    public EffectiveTopicConfig TopicConfig
+    {
+        get => Volatile.Read(ref _topicConfig);
+        set => Volatile.Write(ref _topicConfig, value);
+    }
+
     /// <summary>The topic's max.message.bytes: the largest batch accepted.</summary>
-    public int MaxMessageBytes { get; }
+    public int MaxMessageBytes => TopicConfig.MaxMessageBytes;
 
     /// <summary>Completes when data is next appended (delayed fetches wait on it).</summary>
     public Task DataArrived => Volatile.Read(ref _dataArrived).Task;

@@ -1,8 +1,7 @@
 using System.Collections.Concurrent;
-using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Samsa.Protocol;
-using Samsa.Protocol.Records;
+using Samsa.Broker.Config;
 using Samsa.Storage;
 
 namespace Samsa.Broker.Cluster;
@@ -15,26 +14,32 @@ internal sealed partial class ReplicaManager
 {
     private readonly LogManager _logManager;
     private readonly ILogger _logger;
+    private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<TopicPartition, Partition> _partitions = new();
 
-    public ReplicaManager(LogManager logManager, ILogger logger)
+    public ReplicaManager(LogManager logManager, ILogger logger, TimeProvider? time = null)
     {
         _logManager = logManager;
         _logger = logger;
+        _time = time ?? TimeProvider.System;
     }
 
     public Partition? GetPartition(TopicPartition topicPartition) =>
         _partitions.TryGetValue(topicPartition, out var partition) ? partition : null;
 
     /// <summary>Opens (or creates) the log of a partition this broker leads.</summary>
-    public Partition CreatePartition(TopicPartition topicPartition, LogConfig logConfig, int maxMessageBytes)
+    public Partition CreatePartition(TopicPartition topicPartition, LogConfig logConfig, int maxMessageBytes) =>
+        CreatePartition(topicPartition, logConfig, new EffectiveTopicConfig { MaxMessageBytes = maxMessageBytes });
+
+    /// <summary>Opens (or creates) the log of a partition this broker leads, with its topic's effective settings.</summary>
+    public Partition CreatePartition(TopicPartition topicPartition, LogConfig logConfig, EffectiveTopicConfig topicConfig)
     {
         return _partitions.GetOrAdd(topicPartition, tp =>
         {
             var log = _logManager.GetOrCreateLog(tp, logConfig);
             // Single broker: everything in the log is committed.
             log.UpdateHighWatermark(log.LogEndOffset);
-            return new Partition(tp, log, maxMessageBytes);
+            return new Partition(tp, log, topicConfig);
         });
     }
 
@@ -48,10 +53,12 @@ internal sealed partial class ReplicaManager
     }
 
     /// <summary>
-    /// Validates and appends the records of one partition of a Produce request. The batches are
-    /// stamped in place (base offset, leader epoch) and stored as received.
+    /// Validates and appends the records of one partition of a Produce request (<see cref="LogValidator"/>: the
+    /// topic's timestamp, key and compression settings). The batch is stored as received, stamped in place (base
+    /// offset, leader epoch, log-append time), unless the topic's compression.type calls for recompression.
     /// </summary>
-    public PartitionAppendResult AppendRecords(TopicPartition topicPartition, ReadOnlyMemory<byte>? records)
+    public PartitionAppendResult AppendRecords(TopicPartition topicPartition, ReadOnlyMemory<byte>? records,
+        short produceVersion = LogValidator.AnyProduceVersion)
     {
         var partition = GetPartition(topicPartition);
         if (partition is null)
@@ -66,18 +73,17 @@ internal sealed partial class ReplicaManager
         {
             return new PartitionAppendResult(ErrorCode.MessageTooLarge, -1, partition.Log.LogStartOffset);
         }
-        var error = BatchValidator.ValidateProduceRecords(records.Value.Span, out _, out _);
-        if (error != ErrorCode.None)
+        // The request buffer belongs to this request alone, so the validator may stamp it in place.
+        using var validated = LogValidator.Validate(records.Value, partition.TopicConfig, _time.GetUtcNow().ToUnixTimeMilliseconds(), produceVersion);
+        if (validated.Error != ErrorCode.None)
         {
-            LogRejectedBatch(_logger, topicPartition.Topic, topicPartition.Partition, error);
-            return new PartitionAppendResult(error, -1, partition.Log.LogStartOffset);
+            LogRejectedBatch(_logger, topicPartition.Topic, topicPartition.Partition, validated.Error, validated.Reason ?? string.Empty);
+            return new PartitionAppendResult(validated.Error, -1, partition.Log.LogStartOffset);
         }
-        // The request buffer belongs to this request alone, so stamping offsets into it is safe.
-        var writable = MemoryMarshal.AsMemory(records.Value);
         LogAppendResult appended;
         try
         {
-            appended = partition.Log.Append(writable.Span, partition.LeaderEpoch);
+            appended = partition.Log.Append(validated.Records.Span, partition.LeaderEpoch);
         }
         catch (IOException e)
         {
@@ -86,16 +92,17 @@ internal sealed partial class ReplicaManager
         }
         partition.Log.UpdateHighWatermark(partition.Log.LogEndOffset);
         partition.SignalDataArrived();
-        return new PartitionAppendResult(ErrorCode.None, appended.FirstOffset, partition.Log.LogStartOffset);
+        return new PartitionAppendResult(ErrorCode.None, appended.FirstOffset, partition.Log.LogStartOffset, validated.LogAppendTime);
     }
 
     public void FlushAll() => _logManager.FlushAll();
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Rejected a produce to {Topic}-{Partition}: {Error}")]
-    private static partial void LogRejectedBatch(ILogger logger, string topic, int partition, ErrorCode error);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Rejected a produce to {Topic}-{Partition}: {Error}: {Reason}")]
+    private static partial void LogRejectedBatch(ILogger logger, string topic, int partition, ErrorCode error, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Append to {Topic}-{Partition} failed (KAFKA_STORAGE_ERROR): {Reason}")]
     private static partial void LogAppendFailed(ILogger logger, string topic, int partition, string reason);
 }
 
-internal readonly record struct PartitionAppendResult(ErrorCode Error, long BaseOffset, long LogStartOffset);
+/// <summary>The outcome of one partition's append; <paramref name="LogAppendTime"/> is -1 unless the topic uses LogAppendTime.</summary>
+internal readonly record struct PartitionAppendResult(ErrorCode Error, long BaseOffset, long LogStartOffset, long LogAppendTime = -1);

@@ -166,7 +166,7 @@ internal sealed partial class TopicManager
         var logConfig = LogConfigFor(_config, topic.Configs);
         for (int p = 0; p < topic.PartitionCount; p++)
         {
-            _replicaManager.CreatePartition(new TopicPartition(topic.Name, p), logConfig, settings.MaxMessageBytes);
+            _replicaManager.CreatePartition(new TopicPartition(topic.Name, p), logConfig, settings);
         }
     }
 
