@@ -55,6 +55,8 @@ public unsafe class CodecBenchmarks
         {
             throw new InvalidOperationException("Round trip failed.");
         }
+
+        Console.WriteLine($"// codec-sizes {Codec} {RecordBytes} {BatchBytes}: payload {_payload.Length} B, Samsa {_samsaCompressed.Length} B, native {_nativeCompressedLength} B");
     }
 
     [GlobalCleanup]
