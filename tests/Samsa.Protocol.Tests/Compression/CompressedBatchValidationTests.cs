@@ -210,6 +210,29 @@ public sealed class CompressedBatchValidationTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(CodecTestData.AllCodecs), MemberType = typeof(CodecTestData))]
+    public void Records_straddling_the_64_KiB_window_are_read_exactly(CompressionType codec)
+    {
+        var random = new Random(5);
+        using var builder = new RecordBatchBuilder();
+        for (int i = 0; i < 3000; i++)
+        {
+            byte[] key = new byte[random.Next(0, 40)];
+            byte[] value = new byte[random.Next(0, 700)];
+            random.NextBytes(value);
+            builder.Append(Now + i, key, value, [new RecordHeader("h" + i, new byte[random.Next(0, 30)])]);
+        }
+
+        byte[] plain = builder.ToArray();
+        using var sink = new PooledBufferWriter();
+        BatchValidationResult result = BatchValidator.ValidateProduceBatch(RecordBatchCompression.Compress(plain, codec), Default, sink);
+        Assert.True(result.IsValid, result.Reason);
+        Assert.Equal(3000, result.RecordCount);
+        Assert.Equal(plain.Length - RecordBatchHeader.RecordsOffset, result.UncompressedRecordsBytes);
+        Assert.Equal(plain.AsSpan(RecordBatchHeader.RecordsOffset).ToArray(), sink.WrittenSpan.ToArray());
+    }
+
     [Fact]
     public void Batch_round_trips_through_every_codec()
     {
