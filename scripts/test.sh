@@ -6,7 +6,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-APT_PACKAGES=(kcat python3-confluent-kafka python3-kafka librdkafka-dev libsnappy1v5 liblz4-1 libzstd1 python3-snappy python3-lz4 zstd lz4)
+APT_PACKAGES=(kcat python3-confluent-kafka python3-kafka librdkafka-dev libsnappy1v5 liblz4-1 libzstd1 python3-snappy python3-lz4 python3-zstandard zstd lz4)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

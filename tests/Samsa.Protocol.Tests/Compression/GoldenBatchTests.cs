@@ -16,7 +16,7 @@ public sealed class GoldenBatchTests
     public static TheoryData<string> Fixtures() =>
     [
         "kcat-none", "kcat-gzip", "kcat-snappy", "kcat-lz4", "kcat-zstd",
-        "kafkapython-gzip", "kafkapython-snappy", "kafkapython-lz4",
+        "kafkapython-gzip", "kafkapython-snappy", "kafkapython-lz4", "kafkapython-zstd",
         "kafkajs-gzip",
     ];
 
