@@ -53,6 +53,12 @@ internal sealed class DecompressedRecordScanner : IDisposable
             RecordThrowHelper.ThrowInvalidRecord("Record length is too small.");
         }
 
+        if (_end - _start >= length)
+        {
+            ReadBodyInWindow(length);
+            return true;
+        }
+
         long bodyEnd = _position + length;
         if (!Fill(1))
         {
@@ -95,6 +101,61 @@ internal sealed class DecompressedRecordScanner : IDisposable
         }
 
         return true;
+    }
+
+    /// <summary>The fast path: the whole record body is in the window, so it is parsed in place as <see cref="RecordReader"/> does.</summary>
+    private void ReadBodyInWindow(int length)
+    {
+        ReadOnlySpan<byte> body = _window.AsSpan(_start, length);
+        int p = 1; // attributes
+        TimestampDelta = RecordVarint.ReadVarlong(body, ref p);
+        OffsetDelta = RecordVarint.ReadVarint(body, ref p);
+        int keyLength = RecordVarint.ReadVarint(body, ref p);
+        if (keyLength < -1 || keyLength > body.Length - p)
+        {
+            RecordThrowHelper.ThrowInvalidRecord("Invalid record key, value or header length.");
+        }
+
+        IsKeyNull = keyLength == -1;
+        p += Math.Max(keyLength, 0);
+        int valueLength = RecordVarint.ReadVarint(body, ref p);
+        if (valueLength < -1 || valueLength > body.Length - p)
+        {
+            RecordThrowHelper.ThrowInvalidRecord("Invalid record key, value or header length.");
+        }
+
+        p += Math.Max(valueLength, 0);
+        int headerCount = RecordVarint.ReadVarint(body, ref p);
+        if (headerCount < 0 || headerCount > (body.Length - p) / 2)
+        {
+            RecordThrowHelper.ThrowInvalidRecord("Invalid record header count.");
+        }
+
+        for (int i = 0; i < headerCount; i++)
+        {
+            int headerKeyLength = RecordVarint.ReadVarint(body, ref p);
+            if (headerKeyLength < 0 || headerKeyLength > body.Length - p)
+            {
+                RecordThrowHelper.ThrowInvalidRecord("Invalid record key, value or header length.");
+            }
+
+            p += headerKeyLength;
+            int headerValueLength = RecordVarint.ReadVarint(body, ref p);
+            if (headerValueLength < -1 || headerValueLength > body.Length - p)
+            {
+                RecordThrowHelper.ThrowInvalidRecord("Invalid record key, value or header length.");
+            }
+
+            p += Math.Max(headerValueLength, 0);
+        }
+
+        if (p != body.Length)
+        {
+            RecordThrowHelper.ThrowInvalidRecord("Record length does not match its contents.");
+        }
+
+        _start += length;
+        _position += length;
     }
 
     /// <summary>True when no decompressed byte remains (reading further to find out, within the bound).</summary>
