@@ -1,4 +1,5 @@
 using System.Text;
+using Samsa.Interop.Tests.Clients;
 using Samsa.Interop.Tests.Model;
 
 namespace Samsa.Interop.Tests;
@@ -13,12 +14,17 @@ public static class RecordSets
 {
     public const int Partitions = 3;
 
+    /// <summary>Records shaped to what <paramref name="producer"/> can send.</summary>
+    public static IReadOnlyList<TestRecord> For(InteropClient producer, int count) =>
+        Mixed(producer.Name, count, producer.KeepsInputTimestampsAndHeaders, producer.SendsNullHeaderValues);
+
     /// <summary>
     /// Records <paramref name="first"/> .. first+count-1. With
     /// <paramref name="perRecordHeaders"/> false the headers change only every
     /// ten records, so kcat (headers fixed per invocation) can send them.
     /// </summary>
-    public static IReadOnlyList<TestRecord> Mixed(string source, int count, bool perRecordHeaders = true, int first = 0, long? baseTimestamp = null)
+    public static IReadOnlyList<TestRecord> Mixed(
+        string source, int count, bool perRecordHeaders = true, bool nullHeaderValues = true, int first = 0, long? baseTimestamp = null)
     {
         var start = baseTimestamp ?? (DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000 * 1000) - 600_000;
         var records = new List<TestRecord>(count);
@@ -28,7 +34,7 @@ public static class RecordSets
                 PartitionOf(i),
                 KeyOf(i),
                 ValueOf(i, source),
-                perRecordHeaders ? RecordHeaders(i, source) : BlockHeaders(i / 10, source),
+                WithoutNullValues(perRecordHeaders ? RecordHeaders(i, source) : BlockHeaders(i / 10, source), !nullHeaderValues),
                 TimestampOf(i, start)));
         }
         return records;
@@ -63,6 +69,9 @@ public static class RecordSets
         2 => [new("block", $"b-{block}"), new("empty", ""), new("nothing", null), new("dup", "first"), new("dup", "second")],
         _ => [new("block", $"b-{block}"), new("source", source), new("ünï-ключ", "値")],
     };
+
+    private static IReadOnlyList<Header> WithoutNullValues(IReadOnlyList<Header> headers, bool drop) =>
+        drop ? headers.Where(h => h.Value is not null).ToList() : headers;
 
     private static string Large(int i)
     {

@@ -50,7 +50,7 @@ public sealed class RoundTripTests : IClassFixture<BrokerFixture>
             var topic = InteropFailure.NewTopic($"rt-{producer}-{consumer}");
             await (p.HasAdmin ? p : InteropClients.DefaultAdmin).CreateTopicAsync(bootstrap, topic, RecordSets.Partitions);
 
-            var records = RecordSets.Mixed(producer, RecordCount, perRecordHeaders: p.KeepsInputTimestampsAndHeaders);
+            var records = RecordSets.For(p, RecordCount);
             var before = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             var reports = await p.ProduceAsync(bootstrap, topic, records);
             var after = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
@@ -76,7 +76,7 @@ public sealed class RoundTripTests : IClassFixture<BrokerFixture>
         {
             var bootstrap = _broker.BootstrapServers;
             var topic = InteropFailure.NewTopic("auto-kcat");
-            var records = RecordSets.Mixed("kcat", 8, perRecordHeaders: false).Select(r => r with { Partition = 0 }).ToList();
+            var records = RecordSets.For(InteropClients.Kcat, 8).Select(r => r with { Partition = 0 }).ToList();
             var before = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             var reports = await InteropClients.Kcat.ProduceAsync(bootstrap, topic, records);
             var after = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();

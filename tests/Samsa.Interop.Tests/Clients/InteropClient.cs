@@ -29,6 +29,13 @@ public abstract class InteropClient
     /// </summary>
     public virtual bool KeepsInputTimestampsAndHeaders => true;
 
+    /// <summary>
+    /// Whether the client can send a header whose value is null. kafka-python
+    /// 2.0.2 asserts header values are bytes and KafkaJS 2.2.4 fails sizing a
+    /// null header, so only the librdkafka clients send them.
+    /// </summary>
+    public virtual bool SendsNullHeaderValues => true;
+
     /// <summary>Fails with installation instructions when the client is missing.</summary>
     public Task EnsureInstalledAsync() => _installed.Value;
 

@@ -6,10 +6,10 @@ public static class InteropClients
     public static readonly InteropClient Kcat = new KcatClient();
 
     public static readonly InteropClient ConfluentKafka =
-        new PythonClient("confluent-kafka-python", "confluent_client.py", "confluent_kafka", "python3-confluent-kafka");
+        new PythonClient("confluent-kafka-python", "confluent_client.py", "confluent_kafka", "python3-confluent-kafka", sendsNullHeaderValues: true);
 
     public static readonly InteropClient KafkaPython =
-        new PythonClient("kafka-python", "kafka_python_client.py", "kafka", "python3-kafka");
+        new PythonClient("kafka-python", "kafka_python_client.py", "kafka", "python3-kafka", sendsNullHeaderValues: false);
 
     public static readonly InteropClient KafkaJs = new KafkaJsClient();
 

@@ -18,6 +18,8 @@ public sealed class KafkaJsClient : ScriptClient
 
     public override bool CanConsume => false;
 
+    public override bool SendsNullHeaderValues => false;
+
     protected override string Interpreter => "node";
 
     protected override string ScriptPath => Path.Combine(ClientPaths.NodeDirectory, "kafkajs_client.js");

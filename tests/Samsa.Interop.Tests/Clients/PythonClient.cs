@@ -14,8 +14,9 @@ public sealed class PythonClient : ScriptClient
     private readonly string _debianPackage;
     private readonly string _script;
 
-    public PythonClient(string name, string script, string module, string debianPackage)
+    public PythonClient(string name, string script, string module, string debianPackage, bool sendsNullHeaderValues)
     {
+        SendsNullHeaderValues = sendsNullHeaderValues;
         Name = name;
         _script = script;
         _module = module;
@@ -25,6 +26,8 @@ public sealed class PythonClient : ScriptClient
     public override string Name { get; }
 
     public override bool HasAdmin => true;
+
+    public override bool SendsNullHeaderValues { get; }
 
     public override bool CanConsume => true;
 
