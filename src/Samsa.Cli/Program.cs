@@ -1,10 +1,58 @@
+using Samsa.Cli.Commands;
+
 namespace Samsa.Cli;
 
 internal static class Program
 {
-    private static int Main(string[] args)
+    private const string Usage = """
+        Usage: samsa <command> [options]
+
+        Commands:
+          server start [server.properties] [--override key=value ...]   run a broker in the foreground
+          topics --create|--list|--describe|--delete --bootstrap-server HOST:PORT ...
+
+        Run `samsa <command> --help` for a command's options.
+        """;
+
+    private static async Task<int> Main(string[] args)
     {
-        Console.Error.WriteLine("samsa: not built yet");
-        return 1;
+        if (args.Length == 0 || args[0] is "--help" or "-h" or "help")
+        {
+            Console.Out.WriteLine(Usage);
+            return args.Length == 0 ? 2 : 0;
+        }
+        string command = args[0];
+        string[] rest = args[1..];
+        string usage = command switch
+        {
+            "server" => ServerCommand.Usage,
+            "topics" => TopicsCommand.Usage,
+            _ => Usage,
+        };
+        if (rest.Contains("--help") || rest.Contains("-h"))
+        {
+            Console.Out.WriteLine(usage);
+            return 0;
+        }
+        try
+        {
+            return command switch
+            {
+                "server" => await ServerCommand.RunAsync(rest).ConfigureAwait(false),
+                "topics" => await TopicsCommand.RunAsync(rest, Console.Out).ConfigureAwait(false),
+                _ => throw new UsageException($"unknown command '{command}'"),
+            };
+        }
+        catch (UsageException e)
+        {
+            Console.Error.WriteLine($"samsa: {e.Message}");
+            Console.Error.WriteLine(usage);
+            return 2;
+        }
+        catch (ArgumentException e)
+        {
+            Console.Error.WriteLine($"samsa: {e.Message}");
+            return 2;
+        }
     }
 }

@@ -1,0 +1,270 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Samsa.Protocol;
+using Samsa.Protocol.Messages;
+
+namespace Samsa.Broker.Network;
+
+/// <summary>
+/// One client connection: reads size-prefixed frames, handles requests one after another in arrival
+/// order (so responses leave in request order and appends from one producer stay ordered) while the
+/// client may pipeline as many requests as it likes. A malformed frame closes only this connection.
+/// Not thread-safe: one read loop owns it; <see cref="Abort"/> may be called from anywhere.
+/// </summary>
+internal sealed partial class Connection : IDisposable
+{
+    /// <summary>Smallest legal request: api key, version and correlation id.</summary>
+    private const int MinimumRequestSize = 8;
+
+    private readonly Socket _socket;
+    private readonly NetworkStream _stream;
+    private readonly PipeReader _input;
+    private readonly PipeWriter _output;
+    private readonly string _listenerName;
+    private readonly int _maxRequestSize;
+    private readonly RequestDispatcher _dispatcher;
+    private readonly ILogger _logger;
+    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile bool _busy;
+    private long _lastActivityTicks = Environment.TickCount64;
+
+    public Connection(long id, Socket socket, string listenerName, int maxRequestSize, RequestDispatcher dispatcher, ILogger logger)
+    {
+        Id = id;
+        _socket = socket;
+        _listenerName = listenerName;
+        _maxRequestSize = maxRequestSize;
+        _dispatcher = dispatcher;
+        _logger = logger;
+        RemoteEndPoint = socket.RemoteEndPoint;
+        LocalEndPoint = socket.LocalEndPoint;
+        _stream = new NetworkStream(socket, ownsSocket: false);
+        _input = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 16 * 1024, leaveOpen: true));
+        _output = PipeWriter.Create(_stream, new StreamPipeWriterOptions(minimumBufferSize: 64 * 1024, leaveOpen: true));
+    }
+
+    public long Id { get; }
+
+    public EndPoint? RemoteEndPoint { get; }
+
+    public EndPoint? LocalEndPoint { get; }
+
+    public bool IsBusy => _busy;
+
+    public long LastActivityTicks => Interlocked.Read(ref _lastActivityTicks);
+
+    /// <summary>Completes when the connection has closed.</summary>
+    public Task Completion => _completion.Task;
+
+    public async Task RunAsync(CancellationToken stopping)
+    {
+        try
+        {
+            while (!stopping.IsCancellationRequested)
+            {
+                ReadResult result;
+                try
+                {
+                    result = await _input.ReadAsync(stopping).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+                Interlocked.Exchange(ref _lastActivityTicks, Environment.TickCount64);
+                var buffer = result.Buffer;
+                bool keepOpen = true;
+                while (keepOpen && TryGetFrameSize(buffer, out int size))
+                {
+                    if (size < MinimumRequestSize || size > _maxRequestSize)
+                    {
+                        LogBadFrameSize(_logger, RemoteEndPoint?.ToString(), size, _maxRequestSize);
+                        keepOpen = false;
+                        break;
+                    }
+                    if (buffer.Length < 4L + size)
+                    {
+                        break;
+                    }
+                    byte[] frame = ArrayPool<byte>.Shared.Rent(size);
+                    buffer.Slice(4, size).CopyTo(frame);
+                    buffer = buffer.Slice(4 + size);
+                    _busy = true;
+                    try
+                    {
+                        keepOpen = await ProcessAsync(frame.AsMemory(0, size)).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        ArrayPool<byte>.Shared.Return(frame);
+                        _busy = false;
+                    }
+                    Interlocked.Exchange(ref _lastActivityTicks, Environment.TickCount64);
+                    if (keepOpen && !HasCompleteFrame(buffer))
+                    {
+                        await _output.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+                    }
+                }
+                _input.AdvanceTo(buffer.Start, buffer.End);
+                if (!keepOpen || result.IsCompleted)
+                {
+                    break;
+                }
+            }
+            await _output.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        {
+            LogConnectionError(_logger, RemoteEndPoint?.ToString(), e.Message);
+        }
+        finally
+        {
+            Close();
+        }
+    }
+
+    private static bool TryGetFrameSize(in ReadOnlySequence<byte> buffer, out int size)
+    {
+        if (buffer.Length < 4)
+        {
+            size = 0;
+            return false;
+        }
+        Span<byte> prefix = stackalloc byte[4];
+        buffer.Slice(0, 4).CopyTo(prefix);
+        size = BinaryPrimitives.ReadInt32BigEndian(prefix);
+        return true;
+    }
+
+    private static bool HasCompleteFrame(in ReadOnlySequence<byte> buffer) =>
+        TryGetFrameSize(buffer, out int size) && (size < 0 || buffer.Length >= 4L + size);
+
+    /// <summary>Parses and handles one request; false means close the connection.</summary>
+    private async ValueTask<bool> ProcessAsync(ReadOnlyMemory<byte> frame)
+    {
+        var header = new RequestHeader();
+        IProtocolMessage request;
+        try
+        {
+            var reader = new ProtocolReader(frame);
+            header.ReadFixed(ref reader);
+            var key = header.ApiKey;
+            if (!SupportedApis.IsKnown(key))
+            {
+                LogUnknownApi(_logger, RemoteEndPoint?.ToString(), header.RequestApiKey);
+                return false;
+            }
+            if (!SupportedApis.IsAdvertised(key, header.RequestApiVersion))
+            {
+                if (key == ApiKey.ApiVersions)
+                {
+                    // Answer in v0 so that any client can read which versions we do speak.
+                    WriteResponse(header.CorrelationId, key, 0, _dispatcher.UnsupportedApiVersionsResponse());
+                    return true;
+                }
+                LogUnsupportedVersion(_logger, RemoteEndPoint?.ToString(), key, header.RequestApiVersion);
+                return false;
+            }
+            header.ReadRest(ref reader, ApiMessages.RequestHeaderVersion(key, header.RequestApiVersion));
+            request = ApiMessages.CreateRequest(key)!;
+            request.Read(ref reader, header.RequestApiVersion);
+        }
+        catch (ProtocolException e)
+        {
+            LogMalformed(_logger, RemoteEndPoint?.ToString(), header.RequestApiKey, header.RequestApiVersion, e.Message);
+            return false;
+        }
+
+        var context = new RequestContext(header, _listenerName, LocalEndPoint, RemoteEndPoint);
+        try
+        {
+            var pending = _dispatcher.DispatchAsync(context, request);
+            if (!pending.IsCompleted)
+            {
+                // The handler waits (a long-poll fetch): send what is already answered first.
+                await _output.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            var response = await pending.ConfigureAwait(false);
+            if (response is not null)
+            {
+                WriteResponse(header.CorrelationId, header.ApiKey, header.RequestApiVersion, response);
+            }
+            return !context.CloseConnection;
+        }
+        catch (Exception e) when (e is not (IOException or SocketException or ObjectDisposedException))
+        {
+            LogHandlerFailed(_logger, e, header.ApiKey, header.RequestApiVersion, RemoteEndPoint?.ToString());
+            return false;
+        }
+        finally
+        {
+            context.ReturnResponseBuffers();
+        }
+    }
+
+    private void WriteResponse(int correlationId, ApiKey key, short version, IProtocolMessage response)
+    {
+        short headerVersion = ApiMessages.ResponseHeaderVersion(key, version);
+        int size = ResponseHeader.Size(headerVersion) + response.Size(version);
+        var span = _output.GetSpan(4 + size);
+        BinaryPrimitives.WriteInt32BigEndian(span, size);
+        var writer = new ProtocolWriter(span.Slice(4, size));
+        ResponseHeader.Write(ref writer, correlationId, headerVersion);
+        response.Write(ref writer, version);
+        if (writer.Position != size)
+        {
+            throw new InvalidOperationException($"{key} v{version} response wrote {writer.Position} bytes, sized {size}");
+        }
+        _output.Advance(4 + size);
+    }
+
+    /// <summary>Closes the socket from outside the read loop (idle timeout, forced shutdown).</summary>
+    public void Abort()
+    {
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Already closed.
+        }
+        _socket.Close();
+    }
+
+    private void Close()
+    {
+        _input.Complete();
+        _output.Complete();
+        _socket.Close();
+        _completion.TrySetResult();
+    }
+
+    public void Dispose()
+    {
+        _stream.Dispose();
+        _socket.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Closing connection from {Remote}: request size {Size} is outside [8, {Max}] (socket.request.max.bytes)")]
+    private static partial void LogBadFrameSize(ILogger logger, string? remote, int size, int max);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Closing connection from {Remote}: unknown API key {ApiKey}")]
+    private static partial void LogUnknownApi(ILogger logger, string? remote, short apiKey);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Closing connection from {Remote}: {ApiKey} v{Version} is not a supported version")]
+    private static partial void LogUnsupportedVersion(ILogger logger, string? remote, ApiKey apiKey, short version);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Closing connection from {Remote}: malformed request (api key {ApiKey} v{Version}): {Reason}")]
+    private static partial void LogMalformed(ILogger logger, string? remote, short apiKey, short version, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Handling {ApiKey} v{Version} from {Remote} failed; closing the connection")]
+    private static partial void LogHandlerFailed(ILogger logger, Exception e, ApiKey apiKey, short version, string? remote);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Connection from {Remote} ended: {Reason}")]
+    private static partial void LogConnectionError(ILogger logger, string? remote, string reason);
+}

@@ -1,0 +1,69 @@
+namespace Samsa.Storage;
+
+/// <summary>
+/// Per-partition log settings, named after Kafka's topic configs. Immutable; thread-safe.
+/// </summary>
+public sealed record LogConfig
+{
+    /// <summary>The defaults below.</summary>
+    public static LogConfig Default { get; } = new();
+
+    /// <summary>
+    /// <c>segment.bytes</c>: a segment rolls when an append would take it past this size. Default 1 GiB.
+    /// A single append larger than this still goes into one (empty) segment.
+    /// </summary>
+    public int SegmentBytes { get; init; } = 1024 * 1024 * 1024;
+
+    /// <summary>
+    /// <c>index.interval.bytes</c>: bytes of log between two offset-index entries. Default 4096.
+    /// Smaller means more index entries and shorter scans on lookup.
+    /// </summary>
+    public int IndexIntervalBytes { get; init; } = 4096;
+
+    /// <summary>
+    /// <c>segment.index.bytes</c>: size each segment's offset index is preallocated to; a full index rolls the segment.
+    /// Default 10 MiB (1,310,720 entries).
+    /// </summary>
+    public int MaxIndexSize { get; init; } = 10 * 1024 * 1024;
+
+    /// <summary>
+    /// <c>flush.messages</c>: fsync the log after this many appended records. Default <see cref="long.MaxValue"/>
+    /// (never: durability comes from replication and the page cache, as in Kafka).
+    /// </summary>
+    public long FlushIntervalMessages { get; init; } = long.MaxValue;
+
+    /// <summary>
+    /// <c>flush.ms</c>: fsync the log on an append when this long has passed since the last flush.
+    /// Default <see cref="long.MaxValue"/> (never).
+    /// </summary>
+    public long FlushIntervalMs { get; init; } = long.MaxValue;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first setting out of range.</summary>
+    public void Validate()
+    {
+        if (SegmentBytes < 1024)
+        {
+            throw new ArgumentException($"SegmentBytes must be at least 1024, not {SegmentBytes}.");
+        }
+
+        if (IndexIntervalBytes < 0)
+        {
+            throw new ArgumentException($"IndexIntervalBytes must not be negative, not {IndexIntervalBytes}.");
+        }
+
+        if (MaxIndexSize < OffsetIndex.EntrySize)
+        {
+            throw new ArgumentException($"MaxIndexSize must hold at least one entry ({OffsetIndex.EntrySize} bytes), not {MaxIndexSize}.");
+        }
+
+        if (FlushIntervalMessages < 1)
+        {
+            throw new ArgumentException($"FlushIntervalMessages must be at least 1, not {FlushIntervalMessages}.");
+        }
+
+        if (FlushIntervalMs < 0)
+        {
+            throw new ArgumentException($"FlushIntervalMs must not be negative, not {FlushIntervalMs}.");
+        }
+    }
+}

@@ -1,0 +1,326 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Samsa.Protocol;
+
+namespace Samsa.Storage;
+
+/// <summary>
+/// Owns every <see cref="PartitionLog"/> on this broker across one or more log directories (<c>log.dirs</c>).
+/// <para>
+/// On disk, each log dir holds:
+/// <list type="bullet">
+/// <item><c>&lt;topic&gt;-&lt;partition&gt;/</c>: one partition's log (see <see cref="PartitionLog"/>). Topic names use
+/// <c>[a-zA-Z0-9._-]</c>, so the partition number is what follows the last '-'.</item>
+/// <item><c>&lt;topic&gt;-&lt;partition&gt;.&lt;32 hex digits&gt;-delete/</c>: a deleted partition's directory, renamed
+/// before its files are removed; any found at start-up are removed.</item>
+/// <item><c>.samsa-clean-shutdown</c>: an empty marker written after every log in the dir was flushed and closed;
+/// start-up skips recovery of the active segments when it is present and removes it.</item>
+/// </list>
+/// Anything else is logged and left alone.
+/// </para>
+/// Thread-safe: logs live in a concurrent dictionary; creation and deletion are serialized by a lock.
+/// </summary>
+public sealed class LogManager : IDisposable
+{
+    public const string CleanShutdownFileName = ".samsa-clean-shutdown";
+    public const string DeletedDirectorySuffix = "-delete";
+    public const int MaxTopicNameLength = 249;
+
+    private readonly ConcurrentDictionary<TopicPartition, PartitionLog> _logs = new();
+    private readonly Lock _createLock = new();
+    private readonly string[] _logDirs;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private bool _loaded;
+    private bool _disposed;
+
+    public LogManager(IEnumerable<string> logDirs, LogConfig defaultConfig, ILogger? logger = null, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(logDirs);
+        ArgumentNullException.ThrowIfNull(defaultConfig);
+        defaultConfig.Validate();
+        var dirs = new List<string>();
+        foreach (string dir in logDirs)
+        {
+            string full = Path.GetFullPath(dir);
+            if (!dirs.Contains(full, StringComparer.Ordinal))
+            {
+                dirs.Add(full);
+            }
+        }
+
+        if (dirs.Count == 0)
+        {
+            throw new ArgumentException("At least one log dir is needed.", nameof(logDirs));
+        }
+
+        _logDirs = [.. dirs];
+        DefaultConfig = defaultConfig;
+        _logger = logger ?? NullLogger.Instance;
+        _time = timeProvider ?? TimeProvider.System;
+    }
+
+    public IReadOnlyList<string> LogDirs => _logDirs;
+
+    public LogConfig DefaultConfig { get; }
+
+    /// <summary>A snapshot of every open log.</summary>
+    public IReadOnlyCollection<PartitionLog> AllLogs => [.. _logs.Values];
+
+    /// <summary>
+    /// Opens every <c>&lt;topic&gt;-&lt;partition&gt;</c> directory in the log dirs (recovering active segments unless
+    /// the dir was shut down cleanly), removes leftovers of deletions and logs anything it does not recognise.
+    /// Throws when one partition has directories in two log dirs.
+    /// </summary>
+    public void LoadLogs(Func<TopicPartition, LogConfig>? configFor = null)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_loaded)
+        {
+            throw new InvalidOperationException("The logs are already loaded.");
+        }
+
+        foreach (string logDir in _logDirs)
+        {
+            Directory.CreateDirectory(logDir);
+            string marker = Path.Combine(logDir, CleanShutdownFileName);
+            bool cleanShutdown = File.Exists(marker);
+            int count = 0;
+            foreach (string directory in Directory.EnumerateDirectories(logDir))
+            {
+                string name = Path.GetFileName(directory);
+                if (name.EndsWith(DeletedDirectorySuffix, StringComparison.Ordinal) && name.Contains('.', StringComparison.Ordinal))
+                {
+                    Directory.Delete(directory, recursive: true);
+                    StorageLog.RemovedDeletedDirectory(_logger, logDir, name);
+                    continue;
+                }
+
+                if (!TryParseLogDirectoryName(name, out TopicPartition topicPartition))
+                {
+                    StorageLog.SkippedDirectory(_logger, logDir, name);
+                    continue;
+                }
+
+                lock (_createLock)
+                {
+                    if (_logs.TryGetValue(topicPartition, out PartitionLog? existing))
+                    {
+                        throw new InvalidOperationException(
+                            $"Partition {topicPartition} has a log in both {existing.Directory} and {directory}.");
+                    }
+
+                    LogConfig config = configFor?.Invoke(topicPartition) ?? DefaultConfig;
+                    _logs[topicPartition] = PartitionLog.Open(directory, topicPartition, config, cleanShutdown, _logger, _time);
+                }
+
+                count++;
+            }
+
+            if (cleanShutdown)
+            {
+                File.Delete(marker);
+            }
+
+            StorageLog.LoadedLogDir(_logger, logDir, count, cleanShutdown ? "clean" : "unclean");
+        }
+
+        _loaded = true;
+    }
+
+    /// <summary>
+    /// The log of <paramref name="topicPartition"/>, created in the log dir with the fewest partitions when it
+    /// does not exist yet.
+    /// </summary>
+    public PartitionLog GetOrCreateLog(TopicPartition topicPartition, LogConfig? config = null)
+    {
+        if (_logs.TryGetValue(topicPartition, out PartitionLog? log))
+        {
+            return log;
+        }
+
+        if (!IsValidTopicName(topicPartition.Topic) || topicPartition.Partition < 0)
+        {
+            throw new ArgumentException($"'{topicPartition}' is not a valid topic partition.", nameof(topicPartition));
+        }
+
+        lock (_createLock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_logs.TryGetValue(topicPartition, out log))
+            {
+                return log;
+            }
+
+            string directory = Path.Combine(LeastLoadedLogDir(), DirectoryName(topicPartition));
+            log = PartitionLog.Open(directory, topicPartition, config ?? DefaultConfig, hadCleanShutdown: false, _logger, _time);
+            _logs[topicPartition] = log;
+            return log;
+        }
+    }
+
+    public PartitionLog? GetLog(TopicPartition topicPartition) =>
+        _logs.TryGetValue(topicPartition, out PartitionLog? log) ? log : null;
+
+    /// <summary>
+    /// Closes the log, renames its directory to <c>&lt;name&gt;.&lt;random&gt;-delete</c> and removes it.
+    /// Returns false when there is no such log.
+    /// </summary>
+    public bool DeleteLog(TopicPartition topicPartition)
+    {
+        string renamed;
+        lock (_createLock)
+        {
+            if (!_logs.TryRemove(topicPartition, out PartitionLog? log))
+            {
+                return false;
+            }
+
+            log.CloseForDeletion();
+            string directory = log.Directory;
+            string parent = Path.GetDirectoryName(directory)!;
+            renamed = Path.Combine(
+                parent,
+                string.Create(CultureInfo.InvariantCulture, $"{Path.GetFileName(directory)}.{Guid.NewGuid():N}{DeletedDirectorySuffix}"));
+            Directory.Move(directory, renamed);
+        }
+
+        Directory.Delete(renamed, recursive: true);
+        StorageLog.DeletedLog(_logger, topicPartition.ToString());
+        return true;
+    }
+
+    /// <summary>Flushes every log's active segment to disk.</summary>
+    public void FlushAll()
+    {
+        foreach (PartitionLog log in _logs.Values)
+        {
+            log.Flush();
+        }
+    }
+
+    /// <summary>
+    /// Flushes and closes every log. After <see cref="LoadLogs"/> has run, it then marks each log dir whose logs all
+    /// closed cleanly so the next start-up skips recovery (without LoadLogs the dir may hold logs never recovered).
+    /// </summary>
+    public void Dispose()
+    {
+        lock (_createLock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            var failedDirs = new HashSet<string>(StringComparer.Ordinal);
+            foreach (PartitionLog log in _logs.Values)
+            {
+                try
+                {
+                    log.Dispose();
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ObjectDisposedException)
+                {
+                    failedDirs.Add(Path.GetDirectoryName(log.Directory)!);
+                    StorageLog.CloseFailed(_logger, log.TopicPartition.ToString(), ex);
+                }
+            }
+
+            _logs.Clear();
+            foreach (string logDir in _logDirs)
+            {
+                if (_loaded && !failedDirs.Contains(logDir) && Directory.Exists(logDir))
+                {
+                    File.WriteAllBytes(Path.Combine(logDir, CleanShutdownFileName), []);
+                }
+            }
+        }
+    }
+
+    /// <summary>The directory name of a partition's log: <c>&lt;topic&gt;-&lt;partition&gt;</c>.</summary>
+    public static string DirectoryName(TopicPartition topicPartition) =>
+        string.Create(CultureInfo.InvariantCulture, $"{topicPartition.Topic}-{topicPartition.Partition}");
+
+    /// <summary>
+    /// Parses <c>&lt;topic&gt;-&lt;partition&gt;</c>: the partition is the decimal number after the last '-', the topic
+    /// a legal topic name before it.
+    /// </summary>
+    public static bool TryParseLogDirectoryName(string name, out TopicPartition topicPartition)
+    {
+        topicPartition = default;
+        int dash = name.LastIndexOf('-');
+        if (dash <= 0 || dash == name.Length - 1)
+        {
+            return false;
+        }
+
+        ReadOnlySpan<char> digits = name.AsSpan(dash + 1);
+        foreach (char c in digits)
+        {
+            if (c is < '0' or > '9')
+            {
+                return false;
+            }
+        }
+
+        if (!int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out int partition))
+        {
+            return false;
+        }
+
+        string topic = name[..dash];
+        if (!IsValidTopicName(topic))
+        {
+            return false;
+        }
+
+        topicPartition = new TopicPartition(topic, partition);
+        return true;
+    }
+
+    /// <summary>Kafka's rule: 1 to 249 characters from <c>[a-zA-Z0-9._-]</c>, and not "." or "..".</summary>
+    public static bool IsValidTopicName(string topic)
+    {
+        if (string.IsNullOrEmpty(topic) || topic.Length > MaxTopicNameLength || topic is "." or "..")
+        {
+            return false;
+        }
+
+        foreach (char c in topic)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private string LeastLoadedLogDir()
+    {
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (PartitionLog log in _logs.Values)
+        {
+            string parent = Path.GetDirectoryName(log.Directory)!;
+            counts[parent] = counts.GetValueOrDefault(parent) + 1;
+        }
+
+        string best = _logDirs[0];
+        int bestCount = int.MaxValue;
+        foreach (string dir in _logDirs)
+        {
+            int count = counts.GetValueOrDefault(dir);
+            if (count < bestCount)
+            {
+                best = dir;
+                bestCount = count;
+            }
+        }
+
+        return best;
+    }
+}

@@ -1,0 +1,367 @@
+using System.Buffers.Binary;
+using System.IO.MemoryMappedFiles;
+
+namespace Samsa.Storage;
+
+/// <summary>
+/// The sparse offset index of one segment: maps offsets to the file positions of batches in the segment's
+/// <c>.log</c>, so a read seeks close to its target and scans only a few batch headers.
+/// <para>
+/// On disk: <c>&lt;baseOffset:D20&gt;.index</c>, a flat array of 8-byte entries, each
+/// <c>int32 relativeOffset</c> (offset - segment base offset) then <c>int32 position</c>, both big-endian.
+/// An entry points at the first byte of a batch whose BaseOffset is <c>base + relativeOffset</c>. Entries are
+/// strictly ascending in both fields, and every entry has a position above 0 (the batch at position 0 is never
+/// indexed), so an all-zero entry marks unused space.
+/// </para>
+/// <para>
+/// The file is memory-mapped. While the segment is active it is preallocated (sparse) to
+/// <see cref="LogConfig.MaxIndexSize"/>; when the segment becomes inactive or is closed the file is trimmed to
+/// its entries. An untrimmed file found at start-up (after a crash) is read up to its first all-zero entry.
+/// </para>
+/// Thread-safe: every operation takes an internal lock, so lookups may run while the writer appends,
+/// truncates or remaps.
+/// </summary>
+public sealed unsafe class OffsetIndex : IDisposable
+{
+    public const int EntrySize = 8;
+    public const string FileSuffix = ".index";
+
+    private readonly Lock _lock = new();
+    private readonly FileStream _file;
+    private readonly int _maxEntries;
+    private MemoryMappedFile? _mapping;
+    private MemoryMappedViewAccessor? _view;
+    private byte* _pointer;
+    private int _mappedEntries;
+    private int _entries;
+    private bool _disposed;
+
+    /// <summary>Opens the index at <paramref name="path"/>, creating an empty one if it does not exist.</summary>
+    public OffsetIndex(string path, long baseOffset, int maxIndexSize)
+    {
+        Path = path;
+        BaseOffset = baseOffset;
+        _maxEntries = Math.Max(1, maxIndexSize / EntrySize);
+        _file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read | FileShare.Delete, bufferSize: 1);
+        try
+        {
+            int slots = (int)Math.Min(_file.Length / EntrySize, int.MaxValue / EntrySize);
+            if (slots > 0)
+            {
+                Map(slots);
+                _entries = CountUsedSlots(slots);
+            }
+        }
+        catch
+        {
+            Unmap();
+            _file.Dispose();
+            throw;
+        }
+    }
+
+    public string Path { get; }
+
+    public long BaseOffset { get; }
+
+    /// <summary>Entries the index can hold (<see cref="LogConfig.MaxIndexSize"/> / 8).</summary>
+    public int MaxEntries => _maxEntries;
+
+    public int EntryCount => Volatile.Read(ref _entries);
+
+    public bool IsFull => EntryCount >= _maxEntries;
+
+    /// <summary>The last entry, or (BaseOffset, 0) when the index is empty.</summary>
+    public OffsetPosition LastEntry
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _entries == 0 ? new OffsetPosition(BaseOffset, 0) : EntryAt(_entries - 1);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Adds an entry for the batch that starts at <paramref name="position"/> with BaseOffset <paramref name="offset"/>.
+    /// Both must be greater than the last entry's.
+    /// </summary>
+    public void Append(long offset, int position)
+    {
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_entries >= _maxEntries)
+            {
+                throw new InvalidOperationException($"Offset index {Path} is full ({_entries} entries).");
+            }
+
+            long relative = offset - BaseOffset;
+            if (relative < 0 || relative > int.MaxValue || position <= 0)
+            {
+                throw new ArgumentOutOfRangeException(nameof(offset), $"Entry ({offset}, {position}) does not fit index {Path}.");
+            }
+
+            if (_entries > 0)
+            {
+                OffsetPosition last = EntryAt(_entries - 1);
+                if (offset <= last.Offset || position <= last.Position)
+                {
+                    throw new InvalidOperationException(
+                        $"Entry ({offset}, {position}) is not after the last entry ({last.Offset}, {last.Position}) of index {Path}.");
+                }
+            }
+
+            if (_entries >= _mappedEntries)
+            {
+                Remap(_maxEntries);
+            }
+
+            Span<byte> slot = new(_pointer + ((long)_entries * EntrySize), EntrySize);
+            BinaryPrimitives.WriteInt32BigEndian(slot, (int)relative);
+            BinaryPrimitives.WriteInt32BigEndian(slot[4..], position);
+            Volatile.Write(ref _entries, _entries + 1);
+        }
+    }
+
+    /// <summary>The entry with the largest offset at or below <paramref name="targetOffset"/>, or (BaseOffset, 0).</summary>
+    public OffsetPosition Lookup(long targetOffset)
+    {
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            int index = FloorByOffset(targetOffset);
+            return index < 0 ? new OffsetPosition(BaseOffset, 0) : EntryAt(index);
+        }
+    }
+
+    /// <summary>The entry with the largest position at or below <paramref name="position"/>, or (BaseOffset, 0).</summary>
+    public OffsetPosition LookupByPosition(long position)
+    {
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            int low = 0;
+            int high = _entries - 1;
+            int found = -1;
+            while (low <= high)
+            {
+                int mid = (int)((uint)(low + high) >> 1);
+                if (PositionAt(mid) <= position)
+                {
+                    found = mid;
+                    low = mid + 1;
+                }
+                else
+                {
+                    high = mid - 1;
+                }
+            }
+
+            return found < 0 ? new OffsetPosition(BaseOffset, 0) : EntryAt(found);
+        }
+    }
+
+    /// <summary>Removes every entry whose offset is at or above <paramref name="offset"/>.</summary>
+    public void TruncateTo(long offset)
+    {
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            int keep = offset <= BaseOffset ? 0 : FloorByOffset(offset - 1) + 1;
+            if (keep < _entries)
+            {
+                new Span<byte>(_pointer + ((long)keep * EntrySize), (_entries - keep) * EntrySize).Clear();
+                Volatile.Write(ref _entries, keep);
+            }
+        }
+    }
+
+    /// <summary>Removes every entry.</summary>
+    public void Reset() => TruncateTo(BaseOffset);
+
+    /// <summary>
+    /// True when the entries are plausible for a log of <paramref name="logSize"/> bytes: ascending, with positions
+    /// inside the log. A false result means the index must be rebuilt from the log.
+    /// </summary>
+    public bool IsConsistentWith(long logSize)
+    {
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            long previousOffset = BaseOffset;
+            int previousPosition = 0;
+            for (int i = 0; i < _entries; i++)
+            {
+                OffsetPosition entry = EntryAt(i);
+                if (entry.Offset <= previousOffset || entry.Position <= previousPosition || entry.Position >= logSize)
+                {
+                    return false;
+                }
+
+                previousOffset = entry.Offset;
+                previousPosition = entry.Position;
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>Shrinks the file to its entries (the segment is no longer written). A later append re-expands it.</summary>
+    public void TrimToValidSize()
+    {
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            Unmap();
+            _file.SetLength((long)_entries * EntrySize);
+            if (_entries > 0)
+            {
+                Map(_entries);
+            }
+        }
+    }
+
+    /// <summary>Writes the mapped entries to disk.</summary>
+    public void Flush()
+    {
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _view?.Flush();
+        }
+    }
+
+    /// <summary>Trims the file to its entries and closes it.</summary>
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            try
+            {
+                Unmap();
+                _file.SetLength((long)_entries * EntrySize);
+            }
+            finally
+            {
+                _file.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Closes the index and deletes its file.</summary>
+    public void Delete()
+    {
+        Dispose();
+        File.Delete(Path);
+    }
+
+    private int FloorByOffset(long targetOffset)
+    {
+        long relative = targetOffset - BaseOffset;
+        int low = 0;
+        int high = _entries - 1;
+        int found = -1;
+        while (low <= high)
+        {
+            int mid = (int)((uint)(low + high) >> 1);
+            if (RelativeOffsetAt(mid) <= relative)
+            {
+                found = mid;
+                low = mid + 1;
+            }
+            else
+            {
+                high = mid - 1;
+            }
+        }
+
+        return found;
+    }
+
+    private int RelativeOffsetAt(int index) =>
+        BinaryPrimitives.ReadInt32BigEndian(new ReadOnlySpan<byte>(_pointer + ((long)index * EntrySize), 4));
+
+    private int PositionAt(int index) =>
+        BinaryPrimitives.ReadInt32BigEndian(new ReadOnlySpan<byte>(_pointer + ((long)index * EntrySize) + 4, 4));
+
+    private OffsetPosition EntryAt(int index) => new(BaseOffset + RelativeOffsetAt(index), PositionAt(index));
+
+    private bool IsSlotEmpty(int index) => *(long*)(_pointer + ((long)index * EntrySize)) == 0;
+
+    /// <summary>Used slots form a prefix; unused (preallocated) slots are all zero. Finds the boundary by bisection.</summary>
+    private int CountUsedSlots(int slots)
+    {
+        if (!IsSlotEmpty(slots - 1))
+        {
+            return slots;
+        }
+
+        int low = 0;
+        int high = slots - 1;
+        while (low < high)
+        {
+            int mid = (int)((uint)(low + high) >> 1);
+            if (IsSlotEmpty(mid))
+            {
+                high = mid;
+            }
+            else
+            {
+                low = mid + 1;
+            }
+        }
+
+        return low;
+    }
+
+    private void Remap(int slots)
+    {
+        Unmap();
+        long bytes = (long)slots * EntrySize;
+        if (_file.Length < bytes)
+        {
+            _file.SetLength(bytes);
+        }
+
+        Map(slots);
+    }
+
+    private void Map(int slots)
+    {
+        long bytes = (long)slots * EntrySize;
+        _mapping = MemoryMappedFile.CreateFromFile(
+            _file, mapName: null, bytes, MemoryMappedFileAccess.ReadWrite, HandleInheritability.None, leaveOpen: true);
+        _view = _mapping.CreateViewAccessor(0, bytes, MemoryMappedFileAccess.ReadWrite);
+        byte* pointer = null;
+        _view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
+        _pointer = pointer + _view.PointerOffset;
+        _mappedEntries = slots;
+    }
+
+    private void Unmap()
+    {
+        if (_view is not null)
+        {
+            if (_pointer is not null)
+            {
+                _view.SafeMemoryMappedViewHandle.ReleasePointer();
+            }
+
+            _view.Dispose();
+            _view = null;
+        }
+
+        _mapping?.Dispose();
+        _mapping = null;
+        _pointer = null;
+        _mappedEntries = 0;
+    }
+}

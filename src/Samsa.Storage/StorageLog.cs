@@ -1,0 +1,39 @@
+using Microsoft.Extensions.Logging;
+
+namespace Samsa.Storage;
+
+/// <summary>Source-generated log messages of the storage layer: one line per event, naming the partition.</summary>
+internal static partial class StorageLog
+{
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Warning,
+        Message = "Partition {TopicPartition}: recovery truncated {Bytes} bytes of torn or corrupt data at the end of {Segment}; log end offset is now {LogEndOffset}")]
+    public static partial void TruncatedTail(ILogger logger, string topicPartition, long bytes, string segment, long logEndOffset);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Warning,
+        Message = "Partition {TopicPartition}: rebuilt the inconsistent offset index of {Segment}")]
+    public static partial void RebuiltIndex(ILogger logger, string topicPartition, string segment);
+
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Error,
+        Message = "Partition {TopicPartition}: segment {Segment} has unreadable data after position {Position}")]
+    public static partial void DamagedSegment(ILogger logger, string topicPartition, string segment, long position);
+
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Warning,
+        Message = "Log dir {LogDir}: skipping {Directory}, which is not a <topic>-<partition> directory")]
+    public static partial void SkippedDirectory(ILogger logger, string logDir, string directory);
+
+    [LoggerMessage(EventId = 1005, Level = LogLevel.Information,
+        Message = "Log dir {LogDir}: removed {Directory}, left over from a partition deletion")]
+    public static partial void RemovedDeletedDirectory(ILogger logger, string logDir, string directory);
+
+    [LoggerMessage(EventId = 1006, Level = LogLevel.Information,
+        Message = "Log dir {LogDir}: loaded {Count} partitions after a {Shutdown} shutdown")]
+    public static partial void LoadedLogDir(ILogger logger, string logDir, int count, string shutdown);
+
+    [LoggerMessage(EventId = 1007, Level = LogLevel.Information,
+        Message = "Partition {TopicPartition}: deleted its log")]
+    public static partial void DeletedLog(ILogger logger, string topicPartition);
+
+    [LoggerMessage(EventId = 1008, Level = LogLevel.Error,
+        Message = "Partition {TopicPartition}: closing the log failed")]
+    public static partial void CloseFailed(ILogger logger, string topicPartition, Exception exception);
+}
