@@ -21,6 +21,7 @@ public sealed partial class BrokerProcess : IAsyncDisposable
     private readonly IReadOnlyDictionary<string, string> _overrides;
     private Process? _process;
     private int _starts;
+    private bool _stoppedByTest;
 
     private BrokerProcess(int port, string dataDirectory, IReadOnlyDictionary<string, string> overrides)
     {
@@ -89,6 +90,7 @@ public sealed partial class BrokerProcess : IAsyncDisposable
         }
 
         var attempt = ++_starts;
+        _stoppedByTest = false;
         _output.Add($"[harness] start #{attempt}: {start.FileName} {string.Join(' ', start.ArgumentList)}");
         var ready = new TaskCompletionSource<Match>(TaskCreationOptions.RunContinuationsAsynchronously);
         var process = new Process { StartInfo = start };
@@ -153,6 +155,7 @@ public sealed partial class BrokerProcess : IAsyncDisposable
             return process.ExitCode;
         }
         _output.Add("[harness] SIGTERM");
+        _stoppedByTest = true;
         PosixSignals.Send(process.Id, PosixSignals.SigTerm);
         using var deadline = new CancellationTokenSource(StopDeadline);
         try
@@ -178,6 +181,7 @@ public sealed partial class BrokerProcess : IAsyncDisposable
             return;
         }
         _output.Add("[harness] SIGKILL");
+        _stoppedByTest = true;
         try
         {
             PosixSignals.Send(process.Id, PosixSignals.SigKill);
@@ -191,7 +195,16 @@ public sealed partial class BrokerProcess : IAsyncDisposable
 
     /// <summary>Broker address, data directory and its last output, for failure messages.</summary>
     public string Describe() =>
-        $"broker {BootstrapServers}, data dir {DataDirectory}, running: {IsRunning}\n--- broker output (last lines) ---\n{RecentOutput}";
+        $"broker {BootstrapServers}, data dir {DataDirectory}: {State()}\n--- broker output (last lines) ---\n{RecentOutput}";
+
+    private string State() => _process switch
+    {
+        null => "never started",
+        { HasExited: false } => "running",
+        _ when _stoppedByTest => $"stopped by the test (exit code {_process.ExitCode})",
+        _ => $"EXITED ON ITS OWN with code {_process.ExitCode}: the test did not stop it " +
+             "(a signal from outside the test, or a crash)",
+    };
 
     public async ValueTask DisposeAsync()
     {
