@@ -1,5 +1,6 @@
 using Samsa.Broker.Cluster;
 using Samsa.Broker.Config;
+using Samsa.Broker.Coordinator.Group;
 
 namespace Samsa.Broker;
 
@@ -8,12 +9,13 @@ internal sealed class BrokerContext
 {
     private readonly Dictionary<string, (string Host, int Port)> _advertised = new(StringComparer.OrdinalIgnoreCase);
 
-    public BrokerContext(BrokerConfig config, string clusterId, TopicManager topics, ReplicaManager replicas, TimeProvider time)
+    public BrokerContext(BrokerConfig config, string clusterId, TopicManager topics, ReplicaManager replicas, GroupCoordinator groups, TimeProvider time)
     {
         Config = config;
         ClusterId = clusterId;
         Topics = topics;
         Replicas = replicas;
+        Groups = groups;
         Time = time;
     }
 
@@ -26,6 +28,8 @@ internal sealed class BrokerContext
     public TopicManager Topics { get; }
 
     public ReplicaManager Replicas { get; }
+
+    public GroupCoordinator Groups { get; }
 
     public TimeProvider Time { get; }
 

@@ -4,6 +4,8 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Samsa.Broker.Cluster;
 using Samsa.Broker.Config;
+using Samsa.Broker.Coordinator.Group;
+using Samsa.Broker.Purgatory;
 using Samsa.Broker.Network;
 using Samsa.Coordination;
 using Samsa.Storage;
@@ -23,6 +25,8 @@ public sealed partial class SamsaBroker : IAsyncDisposable
     private readonly LogManager _logManager;
     private readonly SocketServer _server;
     private readonly ILogger _logger;
+    private SystemTimer? _timer;
+    private GroupCoordinator? _groups;
     private int _stopped;
 
     private SamsaBroker(BrokerConfig config, LogManager logManager, SocketServer server, string clusterId, ILogger logger)
@@ -77,7 +81,10 @@ public sealed partial class SamsaBroker : IAsyncDisposable
             var topicManager = new TopicManager(config, store, replicaManager, logger);
             topicManager.LoadTopics(logManager.AllLogs.Select(l => l.TopicPartition).ToList());
 
-            var context = new BrokerContext(config, store.ClusterId, topicManager, replicaManager, time);
+            var timer = new SystemTimer(time);
+            var groups = new GroupCoordinator(config, topicManager, replicaManager, timer, time, loggerFactory.CreateLogger("Samsa.GroupCoordinator"));
+            groups.Startup();
+            var context = new BrokerContext(config, store.ClusterId, topicManager, replicaManager, groups, time);
             var dispatcher = new RequestDispatcher(context);
             var server = new SocketServer(config, dispatcher, logger);
             server.Start();
@@ -88,7 +95,7 @@ public sealed partial class SamsaBroker : IAsyncDisposable
                 int port = advertised is null || advertised.Port == 0 ? endPoint.Port : advertised.Port;
                 context.SetAdvertised(name, host, port);
             }
-            var broker = new SamsaBroker(config, logManager, server, store.ClusterId, logger);
+            var broker = new SamsaBroker(config, logManager, server, store.ClusterId, logger) { _timer = timer, _groups = groups };
             LogStarted(logger, config.BrokerId, started.ElapsedMilliseconds, topicManager.Topics.Count);
             return Task.FromResult(broker);
         }
@@ -132,7 +139,10 @@ public sealed partial class SamsaBroker : IAsyncDisposable
         {
             return;
         }
+        _groups?.AbortPendingRequests();
         await _server.StopAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        _groups?.Dispose();
+        _timer?.Dispose();
         _logManager.Dispose();
         LogStopped(_logger, Config.BrokerId);
     }

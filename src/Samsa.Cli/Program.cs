@@ -10,6 +10,7 @@ internal static class Program
         Commands:
           server start [server.properties] [--override key=value ...]   run a broker in the foreground
           topics --create|--list|--describe|--delete --bootstrap-server HOST:PORT ...
+          consumer-groups --list|--describe|--reset-offsets|--delete --bootstrap-server HOST:PORT ...
 
         Run `samsa <command> --help` for a command's options.
         """;
@@ -27,6 +28,7 @@ internal static class Program
         {
             "server" => ServerCommand.Usage,
             "topics" => TopicsCommand.Usage,
+            "consumer-groups" => ConsumerGroupsCommand.Usage,
             _ => Usage,
         };
         if (rest.Contains("--help") || rest.Contains("-h"))
@@ -40,6 +42,7 @@ internal static class Program
             {
                 "server" => await ServerCommand.RunAsync(rest).ConfigureAwait(false),
                 "topics" => await TopicsCommand.RunAsync(rest, Console.Out).ConfigureAwait(false),
+                "consumer-groups" => await ConsumerGroupsCommand.RunAsync(rest, Console.Out).ConfigureAwait(false),
                 _ => throw new UsageException($"unknown command '{command}'"),
             };
         }

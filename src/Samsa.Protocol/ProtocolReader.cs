@@ -192,6 +192,17 @@ public ref struct ProtocolReader
 
     public void Skip(int count) => Take(count);
 
+    /// <summary>Skips a whole tagged-field section (headers carry no tags we use).</summary>
+    public void SkipTaggedFields()
+    {
+        int count = ReadTaggedFieldCount();
+        for (int i = 0; i < count; i++)
+        {
+            ReadUnsignedVarint();
+            Skip(ReadTaggedFieldSize());
+        }
+    }
+
     /// <summary>The bytes from the cursor to the end.</summary>
     public ReadOnlySpan<byte> ReadRemaining() => Take(Remaining);
 

@@ -32,12 +32,7 @@ public sealed class RequestHeader
         ClientId = headerVersion >= 1 ? reader.ReadNullableString(compact: false) : null;
         if (headerVersion >= 2)
         {
-            int count = reader.ReadTaggedFieldCount();
-            for (int i = 0; i < count; i++)
-            {
-                reader.ReadUnsignedVarint();
-                reader.Skip(reader.ReadTaggedFieldSize());
-            }
+            reader.SkipTaggedFields();
         }
     }
 

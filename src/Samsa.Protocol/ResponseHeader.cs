@@ -20,12 +20,7 @@ public static class ResponseHeader
         int correlationId = reader.ReadInt32();
         if (headerVersion >= 1)
         {
-            int count = reader.ReadTaggedFieldCount();
-            for (int i = 0; i < count; i++)
-            {
-                reader.ReadUnsignedVarint();
-                reader.Skip(reader.ReadTaggedFieldSize());
-            }
+            reader.SkipTaggedFields();
         }
         return correlationId;
     }

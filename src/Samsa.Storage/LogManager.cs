@@ -124,7 +124,7 @@ public sealed class LogManager : IDisposable
                 File.Delete(marker);
             }
 
-            StorageLog.LoadedLogDir(_logger, logDir, count, cleanShutdown ? "clean" : "unclean");
+            StorageLog.LoadedLogDir(_logger, logDir, count, cleanShutdown ? "a clean shutdown" : count == 0 ? "no previous run" : "an unclean shutdown (logs recovered)");
         }
 
         _loaded = true;

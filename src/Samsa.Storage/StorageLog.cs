@@ -26,7 +26,7 @@ internal static partial class StorageLog
     public static partial void RemovedDeletedDirectory(ILogger logger, string logDir, string directory);
 
     [LoggerMessage(EventId = 1006, Level = LogLevel.Information,
-        Message = "Log dir {LogDir}: loaded {Count} partitions after a {Shutdown} shutdown")]
+        Message = "Log dir {LogDir}: loaded {Count} partitions after {Shutdown}")]
     public static partial void LoadedLogDir(ILogger logger, string logDir, int count, string shutdown);
 
     [LoggerMessage(EventId = 1007, Level = LogLevel.Information,

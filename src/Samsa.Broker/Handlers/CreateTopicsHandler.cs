@@ -1,3 +1,4 @@
+using Samsa.Broker.Config;
 using Samsa.Broker.Network;
 using Samsa.Protocol;
 using Samsa.Protocol.Messages;
@@ -52,6 +53,7 @@ internal sealed class CreateTopicsHandler(BrokerContext broker) : IRequestHandle
             }
             result.NumPartitions = numPartitions;
             result.ReplicationFactor = replicationFactor;
+            result.Configs = DescribeConfigs(configs);
             if (request.ValidateOnly)
             {
                 continue;
@@ -89,6 +91,22 @@ internal sealed class CreateTopicsHandler(BrokerContext broker) : IRequestHandle
             }
         }
         return null;
+    }
+
+    /// <summary>The topic's effective configs as CreateTopics v5+ reports them (source 1 = topic override, 5 = default).</summary>
+    private List<CreateTopicsResponse.CreatableTopicConfigs> DescribeConfigs(Dictionary<string, string?> requested)
+    {
+        var overrides = requested.Where(c => c.Value is not null).ToDictionary(c => c.Key, c => c.Value!, StringComparer.Ordinal);
+        return TopicConfig.Describe(broker.Config, overrides)
+            .Select(e => new CreateTopicsResponse.CreatableTopicConfigs
+            {
+                Name = e.Name,
+                Value = e.Value,
+                ReadOnly = false,
+                ConfigSource = (sbyte)(e.IsDefault ? 5 : 1),
+                IsSensitive = false,
+            })
+            .ToList();
     }
 
     private static void Fail(CreateTopicsResponse.CreatableTopicResult result, ErrorCode error, string? message)

@@ -72,7 +72,8 @@ internal sealed class FetchHandler(BrokerContext broker) : IRequestHandler
     {
         var response = new FetchResponse { SessionId = 0 };
         bool readCommitted = request.IsolationLevel == ReadCommitted;
-        int budget = request.MaxBytes;
+        // The broker's fetch.max.bytes caps what one response may carry, whatever the client asks.
+        int budget = Math.Min(request.MaxBytes, broker.Config.FetchMaxBytes);
         totalBytes = 0;
         anyError = false;
         foreach (var topic in request.Topics)

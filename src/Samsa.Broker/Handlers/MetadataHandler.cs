@@ -1,3 +1,4 @@
+using Samsa.Broker.Coordinator.Group;
 using Samsa.Broker.Network;
 using Samsa.Coordination;
 using Samsa.Protocol;
@@ -50,7 +51,13 @@ internal sealed class MetadataHandler(BrokerContext broker) : IRequestHandler
             if (!broker.Topics.TryGetTopic(name, out var topic))
             {
                 var error = ErrorCode.UnknownTopicOrPartition;
-                if (autoCreate)
+                if (name == GroupCoordinator.OffsetsTopic)
+                {
+                    // Internal topic: created with its own partition count and configs, never the defaults.
+                    broker.Groups.EnsureOffsetsTopic();
+                    error = ErrorCode.None;
+                }
+                else if (autoCreate)
                 {
                     error = broker.Topics.AutoCreateTopic(name);
                 }

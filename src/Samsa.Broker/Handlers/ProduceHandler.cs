@@ -1,3 +1,4 @@
+using Samsa.Broker.Coordinator.Group;
 using Samsa.Broker.Network;
 using Samsa.Protocol;
 using Samsa.Protocol.Messages;
@@ -59,6 +60,12 @@ internal sealed class ProduceHandler(BrokerContext broker) : IRequestHandler
         if (requestError != ErrorCode.None)
         {
             (error, baseOffset, logStartOffset) = (requestError, -1, -1);
+            return;
+        }
+        if (topic == GroupCoordinator.OffsetsTopic)
+        {
+            // Only the coordinator writes internal topics.
+            (error, baseOffset, logStartOffset) = (ErrorCode.InvalidTopicException, -1, -1);
             return;
         }
         var result = broker.Replicas.AppendRecords(new TopicPartition(topic, data.Index), data.Records);

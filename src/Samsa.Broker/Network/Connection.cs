@@ -123,7 +123,7 @@ internal sealed partial class Connection : IDisposable
         }
         finally
         {
-            Close();
+            await CloseAsync().ConfigureAwait(false);
         }
     }
 
@@ -236,10 +236,35 @@ internal sealed partial class Connection : IDisposable
         _socket.Close();
     }
 
-    private void Close()
+    /// <summary>
+    /// Sends FIN after the last response, then discards what the client still sends for a moment:
+    /// closing a socket with unread input resets the connection, and a reset can destroy responses
+    /// the client has not read yet.
+    /// </summary>
+    private async Task CloseAsync()
     {
         _input.Complete();
         _output.Complete();
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Send);
+            using var drain = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+            byte[] scratch = ArrayPool<byte>.Shared.Rent(16 * 1024);
+            try
+            {
+                while (await _socket.ReceiveAsync(scratch, SocketFlags.None, drain.Token).ConfigureAwait(false) > 0)
+                {
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(scratch);
+            }
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            // The peer is gone or lingers: close regardless.
+        }
         _socket.Close();
         _completion.TrySetResult();
     }

@@ -34,6 +34,9 @@ internal sealed class RequestContext
 
     public EndPoint? RemoteEndPoint { get; }
 
+    /// <summary>The client's address as Kafka reports it in group descriptions ("/127.0.0.1").</summary>
+    public string ClientHost => RemoteEndPoint is IPEndPoint ip ? "/" + ip.Address : "/unknown";
+
     /// <summary>Set by a handler when the connection must be closed after this request (acks=0 produce errors, as in Kafka).</summary>
     public bool CloseConnection { get; set; }
 

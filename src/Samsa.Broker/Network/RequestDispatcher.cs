@@ -14,6 +14,16 @@ internal sealed class RequestDispatcher
     private readonly ListOffsetsHandler _listOffsets;
     private readonly CreateTopicsHandler _createTopics;
     private readonly DeleteTopicsHandler _deleteTopics;
+    private readonly FindCoordinatorHandler _findCoordinator;
+    private readonly JoinGroupHandler _joinGroup;
+    private readonly SyncGroupHandler _syncGroup;
+    private readonly HeartbeatHandler _heartbeat;
+    private readonly LeaveGroupHandler _leaveGroup;
+    private readonly OffsetCommitHandler _offsetCommit;
+    private readonly OffsetFetchHandler _offsetFetch;
+    private readonly ListGroupsHandler _listGroups;
+    private readonly DescribeGroupsHandler _describeGroups;
+    private readonly DeleteGroupsHandler _deleteGroups;
 
     public RequestDispatcher(BrokerContext broker)
     {
@@ -24,6 +34,16 @@ internal sealed class RequestDispatcher
         _listOffsets = new ListOffsetsHandler(broker);
         _createTopics = new CreateTopicsHandler(broker);
         _deleteTopics = new DeleteTopicsHandler(broker);
+        _findCoordinator = new FindCoordinatorHandler(broker);
+        _joinGroup = new JoinGroupHandler(broker);
+        _syncGroup = new SyncGroupHandler(broker);
+        _heartbeat = new HeartbeatHandler(broker);
+        _leaveGroup = new LeaveGroupHandler(broker);
+        _offsetCommit = new OffsetCommitHandler(broker);
+        _offsetFetch = new OffsetFetchHandler(broker);
+        _listGroups = new ListGroupsHandler(broker);
+        _describeGroups = new DescribeGroupsHandler(broker);
+        _deleteGroups = new DeleteGroupsHandler(broker);
     }
 
     public ValueTask<IProtocolMessage?> DispatchAsync(RequestContext context, IProtocolMessage request)
@@ -37,6 +57,16 @@ internal sealed class RequestDispatcher
             ApiKey.ListOffsets => _listOffsets,
             ApiKey.CreateTopics => _createTopics,
             ApiKey.DeleteTopics => _deleteTopics,
+            ApiKey.FindCoordinator => _findCoordinator,
+            ApiKey.JoinGroup => _joinGroup,
+            ApiKey.SyncGroup => _syncGroup,
+            ApiKey.Heartbeat => _heartbeat,
+            ApiKey.LeaveGroup => _leaveGroup,
+            ApiKey.OffsetCommit => _offsetCommit,
+            ApiKey.OffsetFetch => _offsetFetch,
+            ApiKey.ListGroups => _listGroups,
+            ApiKey.DescribeGroups => _describeGroups,
+            ApiKey.DeleteGroups => _deleteGroups,
             _ => throw new InvalidOperationException($"no handler for {context.ApiKey}"),
         };
         return handler.HandleAsync(context, request, CancellationToken.None);

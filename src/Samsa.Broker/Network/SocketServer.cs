@@ -30,8 +30,7 @@ internal sealed partial class SocketServer : IAsyncDisposable
     }
 
     /// <summary>The bound address of each listener, in configuration order (ports resolved when 0 was asked).</summary>
-    public IReadOnlyList<(string Name, IPEndPoint EndPoint)> BoundEndpoints =>
-        _listeners.Select(l => (l.Listener.Name, (IPEndPoint)l.Socket.LocalEndPoint!)).ToList();
+    public IReadOnlyList<(string Name, IPEndPoint EndPoint)> BoundEndpoints { get; private set; } = [];
 
     public int ConnectionCount => _connections.Count;
 
@@ -58,6 +57,7 @@ internal sealed partial class SocketServer : IAsyncDisposable
             }
             _listeners.Add((listener, socket));
         }
+        BoundEndpoints = _listeners.Select(l => (l.Listener.Name, (IPEndPoint)l.Socket.LocalEndPoint!)).ToList();
         foreach (var (listener, socket) in _listeners)
         {
             _acceptLoops.Add(Task.Run(() => AcceptLoopAsync(listener, socket)));

@@ -17,9 +17,19 @@ internal static class SupportedApis
         new(ApiKey.Fetch, 4, 12, 4),
         new(ApiKey.ListOffsets, 1, 7, 1),
         new(ApiKey.Metadata, 0, 12, 0),
+        new(ApiKey.OffsetCommit, 2, 8, 2),
+        new(ApiKey.OffsetFetch, 1, 8, 1),
+        new(ApiKey.FindCoordinator, 0, 4, 0),
+        new(ApiKey.JoinGroup, 0, 9, 0),
+        new(ApiKey.Heartbeat, 0, 4, 0),
+        new(ApiKey.LeaveGroup, 0, 5, 0),
+        new(ApiKey.SyncGroup, 0, 5, 0),
+        new(ApiKey.DescribeGroups, 0, 5, 0),
+        new(ApiKey.ListGroups, 0, 4, 0),
         new(ApiKey.ApiVersions, 0, 3, 0),
         new(ApiKey.CreateTopics, 2, 7, 2),
         new(ApiKey.DeleteTopics, 1, 6, 1),
+        new(ApiKey.DeleteGroups, 0, 2, 0),
     ];
 
     /// <summary>True when the request can be parsed: the version is inside the advertised range.</summary>

@@ -84,6 +84,108 @@ public sealed class AdminClient : IAsyncDisposable
     public async Task<IReadOnlyList<string>> ListTopicsAsync(CancellationToken cancellationToken = default) =>
         (await DescribeTopicsAsync(null, cancellationToken).ConfigureAwait(false)).Select(t => t.Name).OrderBy(n => n, StringComparer.Ordinal).ToList();
 
+    // ------------------------------------------------------------ Consumer groups
+    // A single broker coordinates every group, so these go to the bootstrap broker.
+
+    public async Task<IReadOnlyList<GroupListing>> ListGroupsAsync(CancellationToken cancellationToken = default)
+    {
+        short version = _connection.NegotiateVersion(ApiKey.ListGroups, 0, 4);
+        var response = await _connection.SendAsync<ListGroupsResponse>(new ListGroupsRequest(), version, cancellationToken).ConfigureAwait(false);
+        ThrowIfError(response.ErrorCode, "ListGroups");
+        return response.Groups.Select(g => new GroupListing(g.GroupId, g.ProtocolType, g.GroupState)).OrderBy(g => g.GroupId, StringComparer.Ordinal).ToList();
+    }
+
+    public async Task<GroupDescription> DescribeGroupAsync(string groupId, CancellationToken cancellationToken = default)
+    {
+        short version = _connection.NegotiateVersion(ApiKey.DescribeGroups, 0, 5);
+        var response = await _connection.SendAsync<DescribeGroupsResponse>(new DescribeGroupsRequest { Groups = [groupId] }, version, cancellationToken).ConfigureAwait(false);
+        var group = response.Groups.Single();
+        ThrowIfError(group.ErrorCode, $"group '{groupId}'");
+        var members = group.Members.Select(m => new GroupMemberDescription(m.MemberId, m.GroupInstanceId, m.ClientId, m.ClientHost,
+            group.ProtocolType == "consumer" ? ConsumerProtocol.DecodeAssignment(m.MemberAssignment) : [])).ToList();
+        return new GroupDescription(group.GroupId, group.GroupState, group.ProtocolType, group.ProtocolData, members);
+    }
+
+    /// <summary>Committed offsets of a group (every partition it has committed).</summary>
+    public async Task<IReadOnlyDictionary<TopicPartition, long>> ListGroupOffsetsAsync(string groupId, CancellationToken cancellationToken = default)
+    {
+        short version = _connection.NegotiateVersion(ApiKey.OffsetFetch, 2, 7);
+        var response = await _connection.SendAsync<OffsetFetchResponse>(new OffsetFetchRequest { GroupId = groupId, Topics = null }, version, cancellationToken).ConfigureAwait(false);
+        ThrowIfError(response.ErrorCode, $"group '{groupId}'");
+        var result = new Dictionary<TopicPartition, long>();
+        foreach (var topic in response.Topics)
+        {
+            foreach (var p in topic.Partitions)
+            {
+                ThrowIfError(p.ErrorCode, $"{topic.Name}-{p.PartitionIndex}");
+                if (p.CommittedOffset >= 0)
+                {
+                    result[new TopicPartition(topic.Name, p.PartitionIndex)] = p.CommittedOffset;
+                }
+            }
+        }
+        return result;
+    }
+
+    /// <summary>Commits offsets for a group with no active members (generation -1), as kafka-consumer-groups --reset-offsets does.</summary>
+    public async Task CommitGroupOffsetsAsync(string groupId, IReadOnlyDictionary<TopicPartition, long> offsets, CancellationToken cancellationToken = default)
+    {
+        short version = _connection.NegotiateVersion(ApiKey.OffsetCommit, 2, 8);
+        var request = new OffsetCommitRequest { GroupId = groupId, GenerationIdOrMemberEpoch = -1, MemberId = "" };
+        foreach (var topic in offsets.GroupBy(o => o.Key.Topic))
+        {
+            var t = new OffsetCommitRequest.OffsetCommitRequestTopic { Name = topic.Key };
+            foreach (var (tp, offset) in topic)
+            {
+                t.Partitions.Add(new OffsetCommitRequest.OffsetCommitRequestPartition { PartitionIndex = tp.Partition, CommittedOffset = offset, CommittedMetadata = "" });
+            }
+            request.Topics.Add(t);
+        }
+        var response = await _connection.SendAsync<OffsetCommitResponse>(request, version, cancellationToken).ConfigureAwait(false);
+        foreach (var topic in response.Topics)
+        {
+            foreach (var p in topic.Partitions)
+            {
+                ThrowIfError(p.ErrorCode, $"committing {topic.Name}-{p.PartitionIndex}");
+            }
+        }
+    }
+
+    public async Task DeleteGroupAsync(string groupId, CancellationToken cancellationToken = default)
+    {
+        short version = _connection.NegotiateVersion(ApiKey.DeleteGroups, 0, 2);
+        var response = await _connection.SendAsync<DeleteGroupsResponse>(new DeleteGroupsRequest { GroupsNames = [groupId] }, version, cancellationToken).ConfigureAwait(false);
+        var result = response.Results.Single();
+        ThrowIfError(result.ErrorCode, $"group '{groupId}'");
+    }
+
+    /// <summary>ListOffsets: -2 earliest, -1 latest, or a timestamp (the first offset at or after it; -1 when none).</summary>
+    public async Task<IReadOnlyDictionary<TopicPartition, long>> ListOffsetsAsync(IReadOnlyList<TopicPartition> partitions, long timestamp, CancellationToken cancellationToken = default)
+    {
+        short version = _connection.NegotiateVersion(ApiKey.ListOffsets, 1, 7);
+        var request = new ListOffsetsRequest { ReplicaId = -1 };
+        foreach (var topic in partitions.GroupBy(p => p.Topic))
+        {
+            var t = new ListOffsetsRequest.ListOffsetsTopic { Name = topic.Key };
+            foreach (var p in topic)
+            {
+                t.Partitions.Add(new ListOffsetsRequest.ListOffsetsPartition { PartitionIndex = p.Partition, Timestamp = timestamp });
+            }
+            request.Topics.Add(t);
+        }
+        var response = await _connection.SendAsync<ListOffsetsResponse>(request, version, cancellationToken).ConfigureAwait(false);
+        var result = new Dictionary<TopicPartition, long>();
+        foreach (var topic in response.Topics)
+        {
+            foreach (var p in topic.Partitions)
+            {
+                ThrowIfError(p.ErrorCode, $"{topic.Name}-{p.PartitionIndex}");
+                result[new TopicPartition(topic.Name, p.PartitionIndex)] = p.Offset;
+            }
+        }
+        return result;
+    }
+
     private static void ThrowIfError(short code, string? message)
     {
         if (code != 0)

@@ -12,6 +12,8 @@ internal sealed class TestBroker : IAsyncDisposable
         Config = config;
     }
 
+    private TimeProvider? _time;
+
     public SamsaBroker Broker { get; private set; }
 
     public string DataDir { get; }
@@ -20,7 +22,7 @@ internal sealed class TestBroker : IAsyncDisposable
 
     public int Port => Broker.BoundEndpoints[0].EndPoint.Port;
 
-    public static async Task<TestBroker> StartAsync(Func<BrokerConfig, BrokerConfig>? configure = null)
+    public static async Task<TestBroker> StartAsync(Func<BrokerConfig, BrokerConfig>? configure = null, TimeProvider? time = null)
     {
         string dataDir = Path.Combine(Path.GetTempPath(), "samsa-test-" + Guid.NewGuid().ToString("N"));
         var config = new BrokerConfig
@@ -29,7 +31,7 @@ internal sealed class TestBroker : IAsyncDisposable
             LogDirs = [dataDir],
         };
         config = configure?.Invoke(config) ?? config;
-        return new TestBroker(await SamsaBroker.StartAsync(config), dataDir, config);
+        return new TestBroker(await SamsaBroker.StartAsync(config, time: time), dataDir, config) { _time = time };
     }
 
     /// <summary>Stops the broker and starts a new one on the same data directory and port.</summary>
@@ -38,7 +40,7 @@ internal sealed class TestBroker : IAsyncDisposable
         int port = Port;
         await Broker.StopAsync();
         var config = Config with { Listeners = [new ListenerEndpoint("PLAINTEXT", "127.0.0.1", port)] };
-        Broker = await SamsaBroker.StartAsync(config);
+        Broker = await SamsaBroker.StartAsync(config, time: _time);
     }
 
     public Task<RawConnection> ConnectAsync() => RawConnection.ConnectAsync(Port);
