@@ -19,7 +19,7 @@ public abstract class InteropClient
     /// <summary>Whether the client has an admin API that creates topics.</summary>
     public abstract bool HasAdmin { get; }
 
-    /// <summary>Whether the client can read partitions without a consumer group.</summary>
+    /// <summary>Whether the client can read a topic's partitions from the beginning without committing offsets.</summary>
     public abstract bool CanConsume { get; }
 
     /// <summary>

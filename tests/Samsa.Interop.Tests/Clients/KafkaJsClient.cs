@@ -5,8 +5,9 @@ namespace Samsa.Interop.Tests.Clients;
 
 /// <summary>
 /// KafkaJS 2.2.4 under Node, installed by <c>npm ci</c> in clients/node.
-/// KafkaJS has no group-less consumer (no assign API): its consumer always
-/// joins a group, so it consumes only once the broker has consumer groups.
+/// KafkaJS has no group-less consumer (no assign API): its consumer joins a
+/// throwaway group and commits nothing, so consuming needs the broker's
+/// group coordinator.
 /// </summary>
 public sealed class KafkaJsClient : ScriptClient
 {
@@ -16,7 +17,7 @@ public sealed class KafkaJsClient : ScriptClient
 
     public override bool HasAdmin => true;
 
-    public override bool CanConsume => false;
+    public override bool CanConsume => true;
 
     public override bool SendsNullHeaderValues => false;
 

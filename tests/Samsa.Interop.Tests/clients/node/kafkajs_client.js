@@ -41,8 +41,10 @@ function fail(message, code = 1) {
   process.exit(code);
 }
 
+// Resolves once the document is handed to the OS: process.exit() would
+// otherwise cut a long write to a pipe short.
 function emit(document) {
-  process.stdout.write(`${JSON.stringify(document)}\n`);
+  return new Promise((resolve) => process.stdout.write(`${JSON.stringify(document)}\n`, resolve));
 }
 
 function stderrLogCreator() {
@@ -101,7 +103,7 @@ async function createTopic(options) {
   } finally {
     await admin.disconnect();
   }
-  emit({ topic: options.topic, created: true });
+  await emit({ topic: options.topic, created: true });
 }
 
 async function metadata(options) {
@@ -112,7 +114,7 @@ async function metadata(options) {
     const { topics } = await admin.fetchTopicMetadata({ topics: [options.topic] });
     const topic = topics.find((t) => t.name === options.topic);
     if (!topic) fail(`metadata has no entry for topic ${options.topic}: ${JSON.stringify(topics)}`);
-    emit({
+    await emit({
       topic: options.topic,
       error: 0,
       controller: cluster.controller,
@@ -172,13 +174,31 @@ async function produce(options) {
   } finally {
     await producer.disconnect();
   }
-  emit({ deliveries });
+  await emit({ deliveries });
 }
 
+// KafkaJS has no manual assignment: the consumer joins a throwaway group,
+// commits nothing, and reads until it has passed every partition's end
+// offset (taken before it starts) and holds at least --count records.
 async function consume(options) {
   const count = Number(options.count);
-  const consumer = client(options).consumer({ groupId: `samsa-interop-${options.topic}-${process.pid}` });
+  const kafka = client(options);
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = new Map();
+  try {
+    for (const { partition, high } of await admin.fetchTopicOffsets(options.topic)) {
+      ends.set(partition, BigInt(high));
+    }
+  } finally {
+    await admin.disconnect();
+  }
+  const next = new Map();
+  const atEnd = () => [...ends].every(([p, high]) => (next.get(p) || 0n) >= high);
   const records = [];
+  const errors = [];
+  const consumer = kafka.consumer({ groupId: `samsa-interop-${options.topic}-${process.pid}-${Date.now()}` });
+  consumer.on(consumer.events.CRASH, ({ payload }) => errors.push(`consumer crashed: ${payload.error}`));
   await consumer.connect();
   await consumer.subscribe({ topics: [options.topic], fromBeginning: true });
   let done;
@@ -195,14 +215,21 @@ async function consume(options) {
         timestamp: Number(message.timestamp),
         timestamp_type: null,
       });
-      if (records.length >= count) done();
+      next.set(partition, BigInt(message.offset) + 1n);
+      if (records.length >= count && atEnd()) done();
     },
   });
+  if (count === 0 && atEnd()) done();
   const timer = setTimeout(done, options.timeout * 1000);
   await finished;
   clearTimeout(timer);
   await consumer.disconnect();
-  emit({ records, complete: records.length >= count, errors: [] });
+  await emit({
+    records,
+    complete: records.length >= count && atEnd(),
+    errors,
+    end_offsets: Object.fromEntries([...ends].map(([p, high]) => [p, high.toString()])),
+  });
 }
 
 async function main() {
