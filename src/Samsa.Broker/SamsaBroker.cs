@@ -139,6 +139,7 @@ public sealed partial class SamsaBroker : IAsyncDisposable
         {
             return;
         }
+        _groups?.AbortPendingRequests();
         await _server.StopAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
         _groups?.Dispose();
         _timer?.Dispose();

@@ -1094,6 +1094,25 @@ internal sealed partial class GroupCoordinator : IDisposable
         };
     }
 
+    /// <summary>
+    /// Answers every join and sync still waiting with COORDINATOR_NOT_AVAILABLE, so that a stopping
+    /// broker does not hold connections for a rebalance timeout; clients rediscover the coordinator.
+    /// </summary>
+    public void AbortPendingRequests()
+    {
+        foreach (var group in _groups.Values)
+        {
+            lock (group.Lock)
+            {
+                foreach (var member in group.Members.Values)
+                {
+                    member.AwaitingJoin?.TrySetResult(JoinError(ErrorCode.CoordinatorNotAvailable, member.MemberId));
+                    member.AwaitingSync?.TrySetResult(SyncError(ErrorCode.CoordinatorNotAvailable));
+                }
+            }
+        }
+    }
+
     public void Dispose() => _retentionTask?.Cancel();
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Loaded {Groups} groups from {Records} records of __consumer_offsets")]
