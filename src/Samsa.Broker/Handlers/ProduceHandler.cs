@@ -1,3 +1,4 @@
+using Samsa.Broker.Cluster;
 using Samsa.Broker.Coordinator.Group;
 using Samsa.Broker.Network;
 using Samsa.Protocol;
@@ -32,15 +33,15 @@ internal sealed class ProduceHandler(BrokerContext broker) : IRequestHandler
             var topicResponse = new ProduceResponse.TopicProduceResponse { Name = topicData.Name };
             foreach (var partitionData in topicData.PartitionData)
             {
-                PartitionAppendResultOrError(topicData.Name, partitionData, requestError, out var error, out long baseOffset, out long logStartOffset);
-                anyError |= error != ErrorCode.None;
+                var result = Append(topicData.Name, partitionData, requestError, context.ApiVersion);
+                anyError |= result.Error != ErrorCode.None;
                 topicResponse.PartitionResponses.Add(new ProduceResponse.PartitionProduceResponse
                 {
                     Index = partitionData.Index,
-                    ErrorCode = (short)error,
-                    BaseOffset = baseOffset,
-                    LogAppendTimeMs = -1,
-                    LogStartOffset = logStartOffset,
+                    ErrorCode = (short)result.Error,
+                    BaseOffset = result.BaseOffset,
+                    LogAppendTimeMs = result.LogAppendTime,
+                    LogStartOffset = result.LogStartOffset,
                 });
             }
             response.Responses.Add(topicResponse);
@@ -54,21 +55,17 @@ internal sealed class ProduceHandler(BrokerContext broker) : IRequestHandler
         return ValueTask.FromResult<IProtocolMessage?>(response);
     }
 
-    private void PartitionAppendResultOrError(string topic, ProduceRequest.PartitionProduceData data, ErrorCode requestError,
-        out ErrorCode error, out long baseOffset, out long logStartOffset)
+    private PartitionAppendResult Append(string topic, ProduceRequest.PartitionProduceData data, ErrorCode requestError, short version)
     {
         if (requestError != ErrorCode.None)
         {
-            (error, baseOffset, logStartOffset) = (requestError, -1, -1);
-            return;
+            return new PartitionAppendResult(requestError, -1, -1);
         }
         if (topic == GroupCoordinator.OffsetsTopic)
         {
             // Only the coordinator writes internal topics.
-            (error, baseOffset, logStartOffset) = (ErrorCode.InvalidTopicException, -1, -1);
-            return;
+            return new PartitionAppendResult(ErrorCode.InvalidTopicException, -1, -1);
         }
-        var result = broker.Replicas.AppendRecords(new TopicPartition(topic, data.Index), data.Records);
-        (error, baseOffset, logStartOffset) = (result.Error, result.BaseOffset, result.LogStartOffset);
+        return broker.Replicas.AppendRecords(new TopicPartition(topic, data.Index), data.Records, version);
     }
 }

@@ -104,13 +104,25 @@ public sealed class CompressedProduceFetchTests : IAsyncLifetime
     }
 
     [Theory]
+    [InlineData(3, (short)ErrorCode.UnsupportedCompressionType)]
+    [InlineData(6, (short)ErrorCode.UnsupportedCompressionType)]
+    [InlineData(7, (short)ErrorCode.None)]
+    public async Task Zstd_needs_produce_v7(short version, short expected)
+    {
+        await CreateTopicAsync("zstd-v" + version);
+        Assert.Equal(expected, (await ProduceAsync("zstd-v" + version, LogValidatorTests.Batch(CompressionType.Zstd, timestamp: Now()), version)).ErrorCode);
+    }
+
+    [Theory]
     [MemberData(nameof(Codecs))]
     public async Task Log_append_time_topic_stamps_the_batch_header(CompressionType codec)
     {
         await CreateTopicAsync("lat", ("message.timestamp.type", "LogAppendTime"));
         long before = Now();
-        Assert.Equal(0, (await ProduceAsync("lat", LogValidatorTests.Batch(codec, timestamp: 1_000))).ErrorCode);
+        var produced = await ProduceAsync("lat", LogValidatorTests.Batch(codec, timestamp: 1_000));
+        Assert.Equal(0, produced.ErrorCode);
         long after = Now();
+        Assert.InRange(produced.LogAppendTimeMs, before, after);
 
         byte[] stored = await FetchAllAsync("lat");
         RecordBatchHeader.TryRead(stored, out RecordBatchHeader header);
