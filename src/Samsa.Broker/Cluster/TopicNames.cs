@@ -5,6 +5,9 @@ internal static class TopicNames
 {
     public const int MaxLength = 249;
 
+    /// <summary>Topics the broker itself writes: clients may read them but not produce to or delete them.</summary>
+    public static bool IsInternal(string name) => name is "__consumer_offsets" or "__transaction_state";
+
     public static bool IsValid(string? name, out string reason)
     {
         if (string.IsNullOrEmpty(name))

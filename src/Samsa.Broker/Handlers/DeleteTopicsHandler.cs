@@ -1,3 +1,4 @@
+using Samsa.Broker.Cluster;
 using Samsa.Broker.Network;
 using Samsa.Protocol;
 using Samsa.Protocol.Messages;
@@ -39,6 +40,12 @@ internal sealed class DeleteTopicsHandler(BrokerContext broker) : IRequestHandle
             {
                 result.ErrorCode = (short)ErrorCode.TopicDeletionDisabled;
                 result.ErrorMessage = "Topic deletion is disabled (delete.topic.enable=false).";
+                continue;
+            }
+            if (TopicNames.IsInternal(name))
+            {
+                result.ErrorCode = (short)ErrorCode.InvalidRequest;
+                result.ErrorMessage = $"Topic {name} is an internal topic and cannot be deleted.";
                 continue;
             }
             if (!broker.Topics.TryGetTopic(name, out var topic))

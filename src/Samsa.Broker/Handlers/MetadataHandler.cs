@@ -1,3 +1,4 @@
+using Samsa.Broker.Cluster;
 using Samsa.Broker.Coordinator.Group;
 using Samsa.Broker.Network;
 using Samsa.Coordination;
@@ -78,7 +79,7 @@ internal sealed class MetadataHandler(BrokerContext broker) : IRequestHandler
         {
             Name = topic.Name,
             TopicId = topic.TopicId,
-            IsInternal = topic.Name.StartsWith("__", StringComparison.Ordinal),
+            IsInternal = TopicNames.IsInternal(topic.Name),
         };
         for (int p = 0; p < topic.PartitionCount; p++)
         {

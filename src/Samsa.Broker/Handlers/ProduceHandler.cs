@@ -61,7 +61,7 @@ internal sealed class ProduceHandler(BrokerContext broker) : IRequestHandler
         {
             return new PartitionAppendResult(requestError, -1, -1);
         }
-        if (topic == GroupCoordinator.OffsetsTopic)
+        if (TopicNames.IsInternal(topic))
         {
             // Only the coordinator writes internal topics.
             return new PartitionAppendResult(ErrorCode.InvalidTopicException, -1, -1);

@@ -37,6 +37,11 @@ public sealed class GroupCoordinatorTests : IAsyncLifetime
         var offsets = Assert.Single(metadata.Topics, t => t.Name == "__consumer_offsets");
         Assert.True(offsets.IsInternal);
         Assert.Equal(5, offsets.Partitions.Count);
+
+        var delete = await client.SendAsync<DeleteTopicsResponse>(new DeleteTopicsRequest { TopicNames = ["__consumer_offsets"], TimeoutMs = 1000 }, 5);
+        Assert.Equal((short)ErrorCode.InvalidRequest, delete.Responses[0].ErrorCode);
+        var produce = await client.SendAsync<ProduceResponse>(Requests.Produce("__consumer_offsets", 0, Batches.Build(1)), 7);
+        Assert.Equal((short)ErrorCode.InvalidTopicException, produce.Responses[0].PartitionResponses[0].ErrorCode);
     }
 
     [Fact]
