@@ -390,10 +390,7 @@ internal sealed partial class GroupCoordinator : IDisposable
     {
         if (group.State == GroupState.PreparingRebalance)
         {
-            if (group.InInitialDelay)
-            {
-                return;
-            }
+            // Already waiting for members; the armed delayed join covers this change too.
             return;
         }
         if (group.State == GroupState.CompletingRebalance)
