@@ -1,4 +1,3 @@
-using System.Buffers;
 using Samsa.Protocol.Records;
 using Samsa.Storage;
 
@@ -11,40 +10,20 @@ namespace Samsa.Broker.Cluster;
 /// </summary>
 internal static class TimestampLookup
 {
-    private const int ChunkBytes = 1024 * 1024;
-
     public static (long Offset, long Timestamp) Find(PartitionLog log, long targetTimestamp, long maxOffsetExclusive)
     {
-        long offset = log.LogStartOffset;
-        while (offset < maxOffsetExclusive)
+        long from = log.LogStartOffset;
+        (long Offset, long Timestamp) found = (-1, -1);
+        LogBatchScanner.Scan(log, from, maxOffsetExclusive, (in RecordBatchHeader header, ReadOnlySpan<byte> batch) =>
         {
-            var read = log.Read(offset, ChunkBytes, minOneBatch: true, maxOffsetExclusive);
-            if (read.Error != Samsa.Protocol.ErrorCode.None || read.Length == 0)
+            if (header.MaxTimestamp < targetTimestamp || header.LastOffset < from)
             {
-                break;
+                return true;
             }
-            byte[] buffer = ArrayPool<byte>.Shared.Rent(read.Length);
-            try
-            {
-                int length = read.CopyTo(buffer);
-                var span = buffer.AsSpan(0, length);
-                while (RecordBatchHeader.TryRead(span, out var header) && header.TotalSize <= span.Length)
-                {
-                    var batch = span[..(int)header.TotalSize];
-                    if (header.MaxTimestamp >= targetTimestamp && header.LastOffset >= offset)
-                    {
-                        return ExactRecord(header, batch, targetTimestamp);
-                    }
-                    offset = header.NextOffset;
-                    span = span[(int)header.TotalSize..];
-                }
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
-        }
-        return (-1, -1);
+            found = ExactRecord(header, batch, targetTimestamp);
+            return false;
+        });
+        return found;
     }
 
     private static (long Offset, long Timestamp) ExactRecord(in RecordBatchHeader header, ReadOnlySpan<byte> batch, long target)
