@@ -27,10 +27,6 @@ internal sealed partial class ReplicaManager
     public Partition? GetPartition(TopicPartition topicPartition) =>
         _partitions.TryGetValue(topicPartition, out var partition) ? partition : null;
 
-    /// <summary>Opens (or creates) the log of a partition this broker leads.</summary>
-    public Partition CreatePartition(TopicPartition topicPartition, LogConfig logConfig, int maxMessageBytes) =>
-        CreatePartition(topicPartition, logConfig, new EffectiveTopicConfig { MaxMessageBytes = maxMessageBytes });
-
     /// <summary>Opens (or creates) the log of a partition this broker leads, with its topic's effective settings.</summary>
     public Partition CreatePartition(TopicPartition topicPartition, LogConfig logConfig, EffectiveTopicConfig topicConfig)
     {

@@ -147,10 +147,11 @@ internal sealed partial class TopicManager
     }
 
     /// <summary>The storage settings of a topic: its overrides over the broker's log.* defaults.</summary>
-    public static LogConfig LogConfigFor(BrokerConfig config, IReadOnlyDictionary<string, string> overrides)
-    {
-        var settings = TopicConfig.Resolve(config, overrides);
-        return new LogConfig
+    public static LogConfig LogConfigFor(BrokerConfig config, IReadOnlyDictionary<string, string> overrides) =>
+        LogConfigFor(TopicConfig.Resolve(config, overrides));
+
+    private static LogConfig LogConfigFor(EffectiveTopicConfig settings) =>
+        new()
         {
             SegmentBytes = settings.SegmentBytes,
             IndexIntervalBytes = settings.IndexIntervalBytes,
@@ -158,12 +159,11 @@ internal sealed partial class TopicManager
             FlushIntervalMessages = settings.FlushMessages,
             FlushIntervalMs = settings.FlushMs,
         };
-    }
 
     private void OpenPartitions(TopicRecord topic)
     {
         var settings = TopicConfig.Resolve(_config, topic.Configs);
-        var logConfig = LogConfigFor(_config, topic.Configs);
+        var logConfig = LogConfigFor(settings);
         for (int p = 0; p < topic.PartitionCount; p++)
         {
             _replicaManager.CreatePartition(new TopicPartition(topic.Name, p), logConfig, settings);
