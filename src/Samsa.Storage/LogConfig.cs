@@ -15,14 +15,26 @@ public sealed record LogConfig
     public int SegmentBytes { get; init; } = 1024 * 1024 * 1024;
 
     /// <summary>
+    /// <c>segment.ms</c>: the active segment rolls once it spans this long (see <see cref="PartitionLog"/>), so
+    /// time-based retention can delete it. Default 7 days.
+    /// </summary>
+    public long SegmentMs { get; init; } = 7L * 24 * 60 * 60 * 1000;
+
+    /// <summary>
+    /// <c>segment.jitter.ms</c>: each log subtracts a random amount in [0, this) from <see cref="SegmentMs"/>, drawn
+    /// once when it opens, so partitions created together do not all roll at once. Default 0.
+    /// </summary>
+    public long SegmentJitterMs { get; init; }
+
+    /// <summary>
     /// <c>index.interval.bytes</c>: bytes of log between two offset-index entries. Default 4096.
     /// Smaller means more index entries and shorter scans on lookup.
     /// </summary>
     public int IndexIntervalBytes { get; init; } = 4096;
 
     /// <summary>
-    /// <c>segment.index.bytes</c>: size each segment's offset index is preallocated to; a full index rolls the segment.
-    /// Default 10 MiB (1,310,720 entries).
+    /// <c>segment.index.bytes</c>: size each segment's offset index and time index are preallocated to; a full index
+    /// rolls the segment. Default 10 MiB (1,310,720 offset-index or 873,813 time-index entries).
     /// </summary>
     public int MaxIndexSize { get; init; } = 10 * 1024 * 1024;
 
@@ -44,6 +56,16 @@ public sealed record LogConfig
         if (SegmentBytes < 1024)
         {
             throw new ArgumentException($"SegmentBytes must be at least 1024, not {SegmentBytes}.");
+        }
+
+        if (SegmentMs < 1)
+        {
+            throw new ArgumentException($"SegmentMs must be at least 1, not {SegmentMs}.");
+        }
+
+        if (SegmentJitterMs < 0)
+        {
+            throw new ArgumentException($"SegmentJitterMs must not be negative, not {SegmentJitterMs}.");
         }
 
         if (IndexIntervalBytes < 0)

@@ -8,19 +8,27 @@ using Samsa.Protocol.Records;
 namespace Samsa.Storage;
 
 /// <summary>
-/// One segment of a partition log: a <c>.log</c> file of record batches and its <see cref="OffsetIndex"/>.
+/// One segment of a partition log: a <c>.log</c> file of record batches, its <see cref="OffsetIndex"/> and its
+/// <see cref="TimeIndex"/>.
 /// <para>
 /// On disk: <c>&lt;baseOffset:D20&gt;.log</c> (the base offset, zero-padded to 20 digits, is the first offset the
 /// segment may hold) contains record batches v2 back to back, byte for byte as the producer sent them except for
 /// BaseOffset and PartitionLeaderEpoch, which the broker stamps (both outside the CRC). There is no segment header
 /// or footer: the file ends after the last whole batch. Offsets ascend strictly from batch to batch and every
 /// offset in the segment is below <c>BaseOffset + 2^31</c> so the index can store it relative to the base.
-/// Next to it, <c>&lt;baseOffset:D20&gt;.index</c> (see <see cref="OffsetIndex"/>).
+/// Next to it, <c>&lt;baseOffset:D20&gt;.index</c> (see <see cref="OffsetIndex"/>) and
+/// <c>&lt;baseOffset:D20&gt;.timeindex</c> (see <see cref="TimeIndex"/>). The segment tracks the largest batch
+/// MaxTimestamp it holds and the first batch that reached it (Kafka's maxTimestampSoFar and
+/// offsetOfMaxTimestampSoFar); the batch header's MaxTimestamp is right for both timestamp types, since for
+/// LogAppendTime the broker stamps it.
 /// </para>
 /// <para>
 /// Thread-safety: one writer at a time (<see cref="Append"/>, <see cref="Recover"/>, <see cref="TruncateTo"/>;
 /// the owning <see cref="PartitionLog"/> serializes them). <see cref="Read"/> may run concurrently with the writer:
 /// the writer publishes <see cref="Size"/> only after the bytes are written, and readers never look past it.
+/// <see cref="FindOffsetByTimestamp"/> is a reader too. <see cref="MaxTimestamp"/> and
+/// <see cref="OffsetOfMaxTimestamp"/> are each published atomically after <see cref="Size"/>; a reader without the
+/// writer's lock may see them from consecutive appends.
 /// </para>
 /// </summary>
 public sealed class LogSegment : IDisposable
@@ -32,23 +40,38 @@ public sealed class LogSegment : IDisposable
 
     private const int RecoveryBufferSize = 1 << 20;
 
+    /// <summary>Marks <see cref="_firstBatchTimestamp"/> as not read yet.</summary>
+    private const long UnknownTimestamp = long.MinValue;
+
     private readonly LogConfig _config;
     private readonly SafeFileHandle _handle;
     private readonly OffsetIndex _index;
+    private readonly TimeIndex _timeIndex;
     private long _size;
+    private long _maxTimestamp = TimeIndex.NoTimestamp;
+    private long _offsetOfMaxTimestamp = -1;
+    private long _firstBatchTimestamp = UnknownTimestamp;
     private long _nextOffset;
     private int _bytesSinceLastIndexEntry;
     private int _disposed;
 
-    private LogSegment(string logPath, long baseOffset, LogConfig config, SafeFileHandle handle, OffsetIndex index)
+    private LogSegment(string logPath, long baseOffset, LogConfig config, SafeFileHandle handle, OffsetIndex index, TimeIndex timeIndex)
     {
         LogPath = logPath;
         BaseOffset = baseOffset;
         _config = config;
         _handle = handle;
         _index = index;
+        _timeIndex = timeIndex;
         _size = RandomAccess.GetLength(handle);
         _nextOffset = _size == 0 ? baseOffset : -1;
+        if (_size > 0 && timeIndex.EntryCount > 0)
+        {
+            // A closed segment's last time-index entry holds its largest timestamp; loading or recovery refines it.
+            TimestampOffset last = timeIndex.LastEntry;
+            _maxTimestamp = last.Timestamp;
+            _offsetOfMaxTimestamp = last.Offset;
+        }
     }
 
     /// <summary>The first offset this segment may hold; also its file name.</summary>
@@ -57,6 +80,32 @@ public sealed class LogSegment : IDisposable
     public string LogPath { get; }
 
     public OffsetIndex Index => _index;
+
+    public TimeIndex TimeIndex => _timeIndex;
+
+    /// <summary>The largest batch MaxTimestamp in the segment; -1 (<see cref="TimeIndex.NoTimestamp"/>) when empty.</summary>
+    public long MaxTimestamp => Volatile.Read(ref _maxTimestamp);
+
+    /// <summary>The BaseOffset of the first batch whose MaxTimestamp is <see cref="MaxTimestamp"/>; -1 when empty.</summary>
+    public long OffsetOfMaxTimestamp => Volatile.Read(ref _offsetOfMaxTimestamp);
+
+    /// <summary>
+    /// The MaxTimestamp of the segment's first batch (what a roll by <see cref="LogConfig.SegmentMs"/> counts from),
+    /// or -1 when the segment is empty or the batch has none. Read once from the file; for the writer only.
+    /// </summary>
+    internal long FirstBatchTimestamp
+    {
+        get
+        {
+            if (_firstBatchTimestamp == UnknownTimestamp)
+            {
+                long size = Size;
+                _firstBatchTimestamp = size == 0 ? TimeIndex.NoTimestamp : ReadHeader(0, size).MaxTimestamp;
+            }
+
+            return _firstBatchTimestamp;
+        }
+    }
 
     /// <summary>The <c>.log</c> file, for positional reads and sendfile.</summary>
     public SafeFileHandle Handle => _handle;
@@ -106,8 +155,8 @@ public sealed class LogSegment : IDisposable
     /// <summary>Creates an empty segment, replacing any files of the same name.</summary>
     public static LogSegment Create(string directory, long baseOffset, LogConfig config)
     {
-        string indexPath = Path.Combine(directory, FileName(baseOffset, OffsetIndex.FileSuffix));
-        File.Delete(indexPath);
+        File.Delete(Path.Combine(directory, FileName(baseOffset, OffsetIndex.FileSuffix)));
+        File.Delete(Path.Combine(directory, FileName(baseOffset, TimeIndex.FileSuffix)));
         return OpenFiles(directory, baseOffset, config, FileMode.Create);
     }
 
@@ -120,10 +169,35 @@ public sealed class LogSegment : IDisposable
 
     /// <summary>
     /// Appends whole batches holding offsets <paramref name="firstOffset"/>..<paramref name="lastOffset"/>
-    /// (their BaseOffsets already stamped), adding an index entry when <see cref="LogConfig.IndexIntervalBytes"/>
-    /// have passed since the last one.
+    /// (their BaseOffsets already stamped), reading their largest MaxTimestamp from the headers. See the other overload.
     /// </summary>
     public void Append(long firstOffset, long lastOffset, ReadOnlySpan<byte> batches)
+    {
+        long largestTimestamp = TimeIndex.NoTimestamp;
+        long offsetOfLargestTimestamp = -1;
+        ReadOnlySpan<byte> rest = batches;
+        while (RecordBatchHeader.TryRead(rest, out RecordBatchHeader header) && header.TotalSize <= rest.Length && header.BatchLength >= 0)
+        {
+            if (header.MaxTimestamp > largestTimestamp)
+            {
+                largestTimestamp = header.MaxTimestamp;
+                offsetOfLargestTimestamp = header.BaseOffset;
+            }
+
+            rest = rest[(int)header.TotalSize..];
+        }
+
+        Append(firstOffset, lastOffset, largestTimestamp, offsetOfLargestTimestamp, batches);
+    }
+
+    /// <summary>
+    /// Appends whole batches holding offsets <paramref name="firstOffset"/>..<paramref name="lastOffset"/>
+    /// (their BaseOffsets already stamped) whose largest batch MaxTimestamp is <paramref name="largestTimestamp"/>,
+    /// first reached by the batch at <paramref name="offsetOfLargestTimestamp"/>. Adds an offset-index entry when
+    /// <see cref="LogConfig.IndexIntervalBytes"/> have passed since the last one, and with it a time-index entry when
+    /// the segment's largest timestamp has grown since the last time-index entry.
+    /// </summary>
+    public void Append(long firstOffset, long lastOffset, long largestTimestamp, long offsetOfLargestTimestamp, ReadOnlySpan<byte> batches)
     {
         if (batches.IsEmpty)
         {
@@ -143,15 +217,34 @@ public sealed class LogSegment : IDisposable
         }
 
         RandomAccess.Write(_handle, batches, position);
+        if (position == 0)
+        {
+            _firstBatchTimestamp = BinaryPrimitives.ReadInt64BigEndian(batches[RecordBatchHeader.MaxTimestampOffset..]);
+        }
+
+        long maxTimestamp = _maxTimestamp;
+        long offsetOfMaxTimestamp = _offsetOfMaxTimestamp;
+        if (largestTimestamp > maxTimestamp)
+        {
+            maxTimestamp = largestTimestamp;
+            offsetOfMaxTimestamp = offsetOfLargestTimestamp;
+        }
+
         if (_bytesSinceLastIndexEntry > _config.IndexIntervalBytes && !_index.IsFull)
         {
             _index.Append(firstOffset, (int)position);
+            if (!_timeIndex.IsFull)
+            {
+                _timeIndex.MaybeAppend(maxTimestamp, offsetOfMaxTimestamp);
+            }
+
             _bytesSinceLastIndexEntry = 0;
         }
 
         _bytesSinceLastIndexEntry = (int)Math.Min((long)_bytesSinceLastIndexEntry + batches.Length, int.MaxValue);
         _nextOffset = lastOffset + 1;
         Volatile.Write(ref _size, position + batches.Length);
+        PublishMaxTimestamp(maxTimestamp, offsetOfMaxTimestamp);
     }
 
     /// <summary>
@@ -240,10 +333,22 @@ public sealed class LogSegment : IDisposable
 
         ReadScanHeader(position, size, out long batchBaseOffset, out _, out _);
         _index.TruncateTo(batchBaseOffset);
+        _timeIndex.TruncateTo(batchBaseOffset);
         RandomAccess.SetLength(_handle, position);
         Volatile.Write(ref _size, position);
         _nextOffset = ScanNextOffset(position);
         _bytesSinceLastIndexEntry = (int)Math.Min(position - _index.LastEntry.Position, int.MaxValue);
+        if (position == 0)
+        {
+            _firstBatchTimestamp = UnknownTimestamp;
+        }
+
+        // Batches after the last remaining time-index entry may hold a larger timestamp than it: scan them.
+        TimestampOffset last = _timeIndex.LastEntry;
+        long scanFrom = _timeIndex.EntryCount == 0 ? 0 : _index.Lookup(last.Offset).Position;
+        (long maxTimestamp, long offsetOfMaxTimestamp) = _timeIndex.EntryCount == 0 ? (TimeIndex.NoTimestamp, -1L) : (last.Timestamp, last.Offset);
+        ScanMaxTimestamp(scanFrom, position, ref maxTimestamp, ref offsetOfMaxTimestamp);
+        PublishMaxTimestamp(maxTimestamp, offsetOfMaxTimestamp);
         return size - position;
     }
 
@@ -252,10 +357,19 @@ public sealed class LogSegment : IDisposable
     {
         RandomAccess.FlushToDisk(_handle);
         _index.Flush();
+        _timeIndex.Flush();
     }
 
-    /// <summary>The segment will not be appended to again: trims the index file.</summary>
-    public void OnBecomeInactive() => _index.TrimToValidSize();
+    /// <summary>
+    /// The segment will not be appended to again: adds the final time-index entry (the segment's largest timestamp)
+    /// and trims both index files.
+    /// </summary>
+    public void OnBecomeInactive()
+    {
+        AppendFinalTimeIndexEntry();
+        _index.TrimToValidSize();
+        _timeIndex.TrimToValidSize();
+    }
 
     /// <summary>Closes the files (the index is trimmed). Same as <see cref="Dispose"/>.</summary>
     public void Close() => Dispose();
@@ -266,6 +380,7 @@ public sealed class LogSegment : IDisposable
         Dispose();
         File.Delete(LogPath);
         File.Delete(_index.Path);
+        File.Delete(_timeIndex.Path);
     }
 
     public void Dispose()
@@ -277,11 +392,19 @@ public sealed class LogSegment : IDisposable
 
         try
         {
-            _index.Dispose();
+            AppendFinalTimeIndexEntry();
         }
         finally
         {
-            _handle.Dispose();
+            try
+            {
+                _index.Dispose();
+                _timeIndex.Dispose();
+            }
+            finally
+            {
+                _handle.Dispose();
+            }
         }
     }
 
@@ -297,17 +420,108 @@ public sealed class LogSegment : IDisposable
             return false;
         }
 
+        long maxTimestamp = TimeIndex.NoTimestamp;
+        long offsetOfMaxTimestamp = -1;
         try
         {
             _nextOffset = ScanNextOffset(size);
+            if (!_timeIndex.IsConsistentWith(_nextOffset))
+            {
+                return false;
+            }
+
+            // The last time-index entry covers every batch before the last offset-index entry (an entry is tried
+            // with each one, and closing adds a final one); the batches from there on are read.
+            long scanFrom = 0;
+            if (_timeIndex.EntryCount > 0)
+            {
+                TimestampOffset last = _timeIndex.LastEntry;
+                (maxTimestamp, offsetOfMaxTimestamp) = (last.Timestamp, last.Offset);
+                scanFrom = _index.LastEntry.Position;
+            }
+
+            ScanMaxTimestamp(scanFrom, size, ref maxTimestamp, ref offsetOfMaxTimestamp);
         }
         catch (InvalidDataException)
         {
             return false;
         }
 
+        PublishMaxTimestamp(maxTimestamp, offsetOfMaxTimestamp);
         _bytesSinceLastIndexEntry = (int)Math.Min(size - _index.LastEntry.Position, int.MaxValue);
         return true;
+    }
+
+    /// <summary>
+    /// For a segment that is not the active one, opened after it was closed: checks both indexes against the log and
+    /// takes the largest timestamp from the last time-index entry (which closing wrote). False means the indexes must
+    /// be rebuilt (<see cref="RebuildIndex"/>).
+    /// </summary>
+    internal bool TryLoadInactive()
+    {
+        long size = Size;
+        if (!_index.IsConsistentWith(size))
+        {
+            return false;
+        }
+
+        long maxTimestamp = TimeIndex.NoTimestamp;
+        long offsetOfMaxTimestamp = -1;
+        try
+        {
+            if (!_timeIndex.IsConsistentWith(NextOffset))
+            {
+                return false;
+            }
+
+            if (_timeIndex.EntryCount > 0)
+            {
+                TimestampOffset last = _timeIndex.LastEntry;
+                (maxTimestamp, offsetOfMaxTimestamp) = (last.Timestamp, last.Offset);
+            }
+            else
+            {
+                // No timestamp above 0 was ever indexed; read the headers to tell -1 from 0.
+                ScanMaxTimestamp(0, size, ref maxTimestamp, ref offsetOfMaxTimestamp);
+            }
+        }
+        catch (InvalidDataException)
+        {
+            return false;
+        }
+
+        PublishMaxTimestamp(maxTimestamp, offsetOfMaxTimestamp);
+        return true;
+    }
+
+    /// <summary>
+    /// The first record at or after <paramref name="startingOffset"/> whose timestamp is at or after
+    /// <paramref name="targetTimestamp"/>, or null when the segment has none: the time index gives the batch to start
+    /// from, the offset index its position, batch headers are read until one's MaxTimestamp reaches the target, and that
+    /// batch's records (decompressed if need be) are read to find the exact record. A reader: runs concurrently with
+    /// appends and sees only what <see cref="Size"/> covered when it started.
+    /// </summary>
+    public TimestampOffset? FindOffsetByTimestamp(long targetTimestamp, long startingOffset)
+    {
+        long end = Size;
+        TimestampOffset entry = _timeIndex.Lookup(targetTimestamp);
+        long position = _index.Lookup(Math.Max(entry.Offset, startingOffset)).Position;
+        while (position < end)
+        {
+            RecordBatchHeader header = ReadHeader(position, end);
+            if (header.MaxTimestamp >= targetTimestamp && header.LastOffset >= startingOffset)
+            {
+                TimestampOffset? found = FindRecordInBatch(position, header, targetTimestamp, startingOffset);
+                if (found is not null)
+                {
+                    return found;
+                }
+            }
+
+            position += header.TotalSize;
+        }
+
+        return null;
     }
 
     /// <summary>
@@ -415,6 +629,9 @@ public sealed class LogSegment : IDisposable
     private long ScanAndRebuildIndex(long fileSize, bool verifyCrc, out long nextOffset)
     {
         _index.Reset();
+        _timeIndex.Reset();
+        long maxTimestamp = TimeIndex.NoTimestamp;
+        long offsetOfMaxTimestamp = -1;
         int bytesSinceIndexEntry = 0;
         long position = 0;
         long next = BaseOffset;
@@ -449,9 +666,20 @@ public sealed class LogSegment : IDisposable
                 }
             }
 
+            if (header.MaxTimestamp > maxTimestamp)
+            {
+                maxTimestamp = header.MaxTimestamp;
+                offsetOfMaxTimestamp = header.BaseOffset;
+            }
+
             if (bytesSinceIndexEntry > _config.IndexIntervalBytes && !_index.IsFull)
             {
                 _index.Append(header.BaseOffset, (int)position);
+                if (!_timeIndex.IsFull)
+                {
+                    _timeIndex.MaybeAppend(maxTimestamp, offsetOfMaxTimestamp);
+                }
+
                 bytesSinceIndexEntry = 0;
             }
 
@@ -461,22 +689,142 @@ public sealed class LogSegment : IDisposable
         }
 
         _bytesSinceLastIndexEntry = bytesSinceIndexEntry;
+        _firstBatchTimestamp = UnknownTimestamp;
+        PublishMaxTimestamp(maxTimestamp, offsetOfMaxTimestamp);
         nextOffset = next;
         return position;
+    }
+
+    /// <summary>Adds the segment's largest timestamp as the last time-index entry, if it is not already there.</summary>
+    private void AppendFinalTimeIndexEntry()
+    {
+        long maxTimestamp = _maxTimestamp;
+        if (maxTimestamp > _timeIndex.LastEntry.Timestamp && _offsetOfMaxTimestamp >= BaseOffset)
+        {
+            _timeIndex.MaybeAppend(maxTimestamp, _offsetOfMaxTimestamp, isFinalEntry: true);
+        }
+    }
+
+    private void PublishMaxTimestamp(long maxTimestamp, long offsetOfMaxTimestamp)
+    {
+        Volatile.Write(ref _offsetOfMaxTimestamp, offsetOfMaxTimestamp);
+        Volatile.Write(ref _maxTimestamp, maxTimestamp);
+    }
+
+    /// <summary>
+    /// Raises (<paramref name="maxTimestamp"/>, <paramref name="offsetOfMaxTimestamp"/>) to the largest batch
+    /// MaxTimestamp of the batches from <paramref name="from"/> to <paramref name="end"/> (batch boundaries).
+    /// </summary>
+    private void ScanMaxTimestamp(long from, long end, ref long maxTimestamp, ref long offsetOfMaxTimestamp)
+    {
+        long position = from;
+        while (position < end)
+        {
+            RecordBatchHeader header = ReadHeader(position, end);
+            if (header.MaxTimestamp > maxTimestamp)
+            {
+                maxTimestamp = header.MaxTimestamp;
+                offsetOfMaxTimestamp = header.BaseOffset;
+            }
+
+            position += header.TotalSize;
+        }
+    }
+
+    /// <summary>The whole 61-byte header of the batch at <paramref name="position"/>, with its framing checked.</summary>
+    private RecordBatchHeader ReadHeader(long position, long endPosition)
+    {
+        if (endPosition - position < RecordBatchHeader.HeaderSize)
+        {
+            ThrowCorrupt(position, "a batch header runs past the end of the readable data");
+        }
+
+        Span<byte> bytes = stackalloc byte[RecordBatchHeader.HeaderSize];
+        ReadFully(bytes, position);
+        RecordBatchHeader.TryRead(bytes, out RecordBatchHeader header);
+        if (header.Magic != RecordBatchHeader.CurrentMagic)
+        {
+            ThrowCorrupt(position, "the batch magic is not 2");
+        }
+
+        if (header.BatchLength < RecordBatchHeader.MinBatchLength
+            || header.BatchLength > endPosition - position - RecordBatchHeader.LogOverhead
+            || header.LastOffsetDelta < 0)
+        {
+            ThrowCorrupt(position, $"batch length {header.BatchLength} or last offset delta {header.LastOffsetDelta} is invalid");
+        }
+
+        return header;
+    }
+
+    private void ReadFully(Span<byte> destination, long position)
+    {
+        int total = 0;
+        while (total < destination.Length)
+        {
+            int read = RandomAccess.Read(_handle, destination[total..], position + total);
+            if (read == 0)
+            {
+                ThrowCorrupt(position, "the file ends inside a batch");
+            }
+
+            total += read;
+        }
+    }
+
+    /// <summary>
+    /// The first record of the batch at <paramref name="position"/> at or after <paramref name="startingOffset"/> whose
+    /// timestamp reaches <paramref name="targetTimestamp"/>. In a LogAppendTime batch every record has the batch's
+    /// MaxTimestamp.
+    /// </summary>
+    private TimestampOffset? FindRecordInBatch(long position, in RecordBatchHeader header, long targetTimestamp, long startingOffset)
+    {
+        int size = (int)header.TotalSize;
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(size);
+        try
+        {
+            ReadFully(buffer.AsSpan(0, size), position);
+            ReadOnlySpan<byte> batch = buffer.AsSpan(0, size);
+            if (header.Compression != CompressionType.None)
+            {
+                batch = RecordBatchCompression.Decompress(buffer.AsMemory(0, size));
+            }
+
+            bool logAppendTime = header.TimestampType == TimestampType.LogAppendTime;
+            foreach (Record record in RecordReader.FromBatch(batch))
+            {
+                long offset = header.BaseOffset + record.OffsetDelta;
+                long timestamp = logAppendTime ? header.MaxTimestamp : header.BaseTimestamp + record.TimestampDelta;
+                if (timestamp >= targetTimestamp && offset >= startingOffset)
+                {
+                    return new TimestampOffset(timestamp, offset);
+                }
+            }
+
+            return null;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     private static LogSegment OpenFiles(string directory, long baseOffset, LogConfig config, FileMode mode)
     {
         string logPath = Path.Combine(directory, FileName(baseOffset, LogFileSuffix));
         string indexPath = Path.Combine(directory, FileName(baseOffset, OffsetIndex.FileSuffix));
+        string timeIndexPath = Path.Combine(directory, FileName(baseOffset, TimeIndex.FileSuffix));
         SafeFileHandle handle = File.OpenHandle(logPath, mode, FileAccess.ReadWrite, FileShare.Read | FileShare.Delete);
+        OffsetIndex? index = null;
         try
         {
-            var index = new OffsetIndex(indexPath, baseOffset, config.MaxIndexSize);
-            return new LogSegment(logPath, baseOffset, config, handle, index);
+            index = new OffsetIndex(indexPath, baseOffset, config.MaxIndexSize);
+            var timeIndex = new TimeIndex(timeIndexPath, baseOffset, config.MaxIndexSize);
+            return new LogSegment(logPath, baseOffset, config, handle, index, timeIndex);
         }
         catch
         {
+            index?.Dispose();
             handle.Dispose();
             throw;
         }

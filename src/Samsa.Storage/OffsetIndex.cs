@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.IO.MemoryMappedFiles;
 
 namespace Samsa.Storage;
 
@@ -21,18 +20,14 @@ namespace Samsa.Storage;
 /// Thread-safe: every operation takes an internal lock, so lookups may run while the writer appends,
 /// truncates or remaps.
 /// </summary>
-public sealed unsafe class OffsetIndex : IDisposable
+public sealed class OffsetIndex : IDisposable
 {
     public const int EntrySize = 8;
     public const string FileSuffix = ".index";
 
     private readonly Lock _lock = new();
-    private readonly FileStream _file;
+    private readonly MappedIndexFile _file;
     private readonly int _maxEntries;
-    private MemoryMappedFile? _mapping;
-    private MemoryMappedViewAccessor? _view;
-    private byte* _pointer;
-    private int _mappedEntries;
     private int _entries;
     private bool _disposed;
 
@@ -42,22 +37,8 @@ public sealed unsafe class OffsetIndex : IDisposable
         Path = path;
         BaseOffset = baseOffset;
         _maxEntries = Math.Max(1, maxIndexSize / EntrySize);
-        _file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read | FileShare.Delete, bufferSize: 1);
-        try
-        {
-            int slots = (int)Math.Min(_file.Length / EntrySize, int.MaxValue / EntrySize);
-            if (slots > 0)
-            {
-                Map(slots);
-                _entries = CountUsedSlots(slots);
-            }
-        }
-        catch
-        {
-            Unmap();
-            _file.Dispose();
-            throw;
-        }
+        _file = new MappedIndexFile(path, EntrySize);
+        _entries = _file.CountUsedSlots();
     }
 
     public string Path { get; }
@@ -113,12 +94,8 @@ public sealed unsafe class OffsetIndex : IDisposable
                 }
             }
 
-            if (_entries >= _mappedEntries)
-            {
-                Remap(_maxEntries);
-            }
-
-            Span<byte> slot = new(_pointer + ((long)_entries * EntrySize), EntrySize);
+            _file.EnsureMapped(_maxEntries);
+            Span<byte> slot = _file.Slot(_entries);
             BinaryPrimitives.WriteInt32BigEndian(slot, (int)relative);
             BinaryPrimitives.WriteInt32BigEndian(slot[4..], position);
             Volatile.Write(ref _entries, _entries + 1);
@@ -172,7 +149,7 @@ public sealed unsafe class OffsetIndex : IDisposable
             int keep = offset <= BaseOffset ? 0 : FloorByOffset(offset - 1) + 1;
             if (keep < _entries)
             {
-                new Span<byte>(_pointer + ((long)keep * EntrySize), (_entries - keep) * EntrySize).Clear();
+                _file.Clear(keep, _entries);
                 Volatile.Write(ref _entries, keep);
             }
         }
@@ -214,12 +191,7 @@ public sealed unsafe class OffsetIndex : IDisposable
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            Unmap();
-            _file.SetLength((long)_entries * EntrySize);
-            if (_entries > 0)
-            {
-                Map(_entries);
-            }
+            _file.Trim(_entries);
         }
     }
 
@@ -229,7 +201,7 @@ public sealed unsafe class OffsetIndex : IDisposable
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            _view?.Flush();
+            _file.Flush();
         }
     }
 
@@ -244,15 +216,7 @@ public sealed unsafe class OffsetIndex : IDisposable
             }
 
             _disposed = true;
-            try
-            {
-                Unmap();
-                _file.SetLength((long)_entries * EntrySize);
-            }
-            finally
-            {
-                _file.Dispose();
-            }
+            _file.Close(_entries);
         }
     }
 
@@ -286,82 +250,9 @@ public sealed unsafe class OffsetIndex : IDisposable
         return found;
     }
 
-    private int RelativeOffsetAt(int index) =>
-        BinaryPrimitives.ReadInt32BigEndian(new ReadOnlySpan<byte>(_pointer + ((long)index * EntrySize), 4));
+    private int RelativeOffsetAt(int index) => BinaryPrimitives.ReadInt32BigEndian(_file.Slot(index));
 
-    private int PositionAt(int index) =>
-        BinaryPrimitives.ReadInt32BigEndian(new ReadOnlySpan<byte>(_pointer + ((long)index * EntrySize) + 4, 4));
+    private int PositionAt(int index) => BinaryPrimitives.ReadInt32BigEndian(_file.Slot(index)[4..]);
 
     private OffsetPosition EntryAt(int index) => new(BaseOffset + RelativeOffsetAt(index), PositionAt(index));
-
-    private bool IsSlotEmpty(int index) => *(long*)(_pointer + ((long)index * EntrySize)) == 0;
-
-    /// <summary>Used slots form a prefix; unused (preallocated) slots are all zero. Finds the boundary by bisection.</summary>
-    private int CountUsedSlots(int slots)
-    {
-        if (!IsSlotEmpty(slots - 1))
-        {
-            return slots;
-        }
-
-        int low = 0;
-        int high = slots - 1;
-        while (low < high)
-        {
-            int mid = (int)((uint)(low + high) >> 1);
-            if (IsSlotEmpty(mid))
-            {
-                high = mid;
-            }
-            else
-            {
-                low = mid + 1;
-            }
-        }
-
-        return low;
-    }
-
-    private void Remap(int slots)
-    {
-        Unmap();
-        long bytes = (long)slots * EntrySize;
-        if (_file.Length < bytes)
-        {
-            _file.SetLength(bytes);
-        }
-
-        Map(slots);
-    }
-
-    private void Map(int slots)
-    {
-        long bytes = (long)slots * EntrySize;
-        _mapping = MemoryMappedFile.CreateFromFile(
-            _file, mapName: null, bytes, MemoryMappedFileAccess.ReadWrite, HandleInheritability.None, leaveOpen: true);
-        _view = _mapping.CreateViewAccessor(0, bytes, MemoryMappedFileAccess.ReadWrite);
-        byte* pointer = null;
-        _view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
-        _pointer = pointer + _view.PointerOffset;
-        _mappedEntries = slots;
-    }
-
-    private void Unmap()
-    {
-        if (_view is not null)
-        {
-            if (_pointer is not null)
-            {
-                _view.SafeMemoryMappedViewHandle.ReleasePointer();
-            }
-
-            _view.Dispose();
-            _view = null;
-        }
-
-        _mapping?.Dispose();
-        _mapping = null;
-        _pointer = null;
-        _mappedEntries = 0;
-    }
 }

@@ -10,11 +10,19 @@ namespace Samsa.Storage;
 /// <c>&lt;topic&gt;-&lt;partition&gt;</c>, with the log start offset, the log end offset (the next offset to assign)
 /// and the high watermark (the end of what consumers may read; the broker advances it).
 /// <para>
-/// On disk the directory holds only segment files (<c>&lt;baseOffset:D20&gt;.log</c> and <c>.index</c>); segments
+/// On disk the directory holds only segment files (<c>&lt;baseOffset:D20&gt;.log</c>, <c>.index</c> and
+/// <c>.timeindex</c>); segments
 /// cover consecutive offset ranges and the newest one (the highest base offset) is the active segment, the only one
 /// appended to. Opening the log recovers the active segment (see <see cref="LogSegment.Recover"/>) unless the caller
 /// knows the previous shutdown was clean, and restores the log end offset from it. Older segments were fsynced when
-/// they rolled; their indexes are checked and rebuilt if inconsistent.
+/// they rolled; their indexes are checked and rebuilt if missing or inconsistent.
+/// </para>
+/// <para>
+/// The active segment rolls when an append would take it past <see cref="LogConfig.SegmentBytes"/>, when one of its
+/// indexes is full, and by age as Kafka does: when the appended batches' largest timestamp is more than
+/// <see cref="LogConfig.SegmentMs"/> minus this log's jitter (drawn once in [0, <see cref="LogConfig.SegmentJitterMs"/>)
+/// at open) after the MaxTimestamp of the segment's first batch, or, when that batch has no timestamp, when that long has
+/// passed on the clock since the segment became active.
 /// </para>
 /// <para>
 /// Thread-safety: writers (<see cref="Append"/>, <see cref="UpdateHighWatermark"/>, <see cref="TruncateTo"/>,
@@ -35,6 +43,9 @@ public sealed class PartitionLog : IDisposable
     private long _logStartOffset;
     private long _unflushedRecords;
     private long _lastFlushTimestamp;
+    private readonly long _rollJitterMs;
+    private LogSegment? _rollClockSegment;
+    private long _rollClockStartMs;
     private bool _closed;
 
     private PartitionLog(
@@ -56,6 +67,8 @@ public sealed class PartitionLog : IDisposable
         _highWatermark = _logEnd;
         _logStartOffset = segments[0].BaseOffset;
         _lastFlushTimestamp = time.GetTimestamp();
+        _rollJitterMs = config.SegmentJitterMs > 0 ? Random.Shared.NextInt64(Math.Min(config.SegmentJitterMs, config.SegmentMs)) : 0;
+        StartRollClock(active);
     }
 
     public string Directory { get; }
@@ -141,10 +154,10 @@ public sealed class PartitionLog : IDisposable
             string name = topicPartition.ToString();
             for (int i = 0; i < baseOffsets.Count; i++)
             {
-                bool indexMissing = !File.Exists(Path.Combine(directory, LogSegment.FileName(baseOffsets[i], OffsetIndex.FileSuffix)));
+                bool indexMissing = IndexMissing(directory, baseOffsets[i]);
                 LogSegment segment = LogSegment.Open(directory, baseOffsets[i], config);
                 segments.Add(segment);
-                if (i < baseOffsets.Count - 1 && (indexMissing || !segment.Index.IsConsistentWith(segment.Size)))
+                if (i < baseOffsets.Count - 1 && (indexMissing || !segment.TryLoadInactive()))
                 {
                     long validEnd = segment.RebuildIndex();
                     segment.OnBecomeInactive();
@@ -162,7 +175,7 @@ public sealed class PartitionLog : IDisposable
             }
 
             LogSegment active = segments[^1];
-            if (!hadCleanShutdown || !active.TryLoadTail())
+            if (!hadCleanShutdown || IndexMissing(directory, active.BaseOffset) || !active.TryLoadTail())
             {
                 long truncated = active.Recover();
                 if (truncated > 0)
@@ -197,6 +210,8 @@ public sealed class PartitionLog : IDisposable
             ObjectDisposedException.ThrowIf(_closed, this);
             long firstOffset = _logEnd.Offset;
             long nextOffset = firstOffset;
+            long largestTimestamp = TimeIndex.NoTimestamp;
+            long offsetOfLargestTimestamp = -1;
             int recordCount = 0;
             int position = 0;
             while (position < validatedRecords.Length)
@@ -212,6 +227,12 @@ public sealed class PartitionLog : IDisposable
 
                 RecordBatch.SetBaseOffset(batch, nextOffset);
                 RecordBatch.SetPartitionLeaderEpoch(batch, leaderEpoch);
+                if (header.MaxTimestamp > largestTimestamp)
+                {
+                    largestTimestamp = header.MaxTimestamp;
+                    offsetOfLargestTimestamp = nextOffset;
+                }
+
                 nextOffset += header.LastOffsetDelta + 1L;
                 recordCount += header.RecordsCount;
                 position += (int)header.TotalSize;
@@ -227,12 +248,14 @@ public sealed class PartitionLog : IDisposable
             if (segment.Size > 0
                 && (segment.Size + validatedRecords.Length > Config.SegmentBytes
                     || segment.Index.IsFull
-                    || lastOffset - segment.BaseOffset > int.MaxValue))
+                    || segment.TimeIndex.IsFull
+                    || lastOffset - segment.BaseOffset > int.MaxValue
+                    || IsOldEnoughToRoll(segment, largestTimestamp)))
             {
                 segment = Roll();
             }
 
-            segment.Append(firstOffset, lastOffset, validatedRecords);
+            segment.Append(firstOffset, lastOffset, largestTimestamp, offsetOfLargestTimestamp, validatedRecords);
             Volatile.Write(ref _logEnd, new LogOffsetMetadata(nextOffset, segment, segment.Size));
 
             _unflushedRecords += recordCount;
@@ -303,6 +326,58 @@ public sealed class PartitionLog : IDisposable
         }
 
         return empty;
+    }
+
+    /// <summary>
+    /// The first record at or after the log start offset whose timestamp is at or after
+    /// <paramref name="targetTimestamp"/> (Kafka's ListOffsets by timestamp), or null when there is none. Segments whose
+    /// largest timestamp is below the target are skipped; inside a segment the time and offset indexes lead to the batch
+    /// (see <see cref="LogSegment.FindOffsetByTimestamp"/>). Includes records above the high watermark: callers filter.
+    /// Lock-free, like <see cref="Read"/>.
+    /// </summary>
+    public TimestampOffset? FetchOffsetByTimestamp(long targetTimestamp)
+    {
+        LogSegment[] segments = Volatile.Read(ref _segments);
+        long logStartOffset = Volatile.Read(ref _logStartOffset);
+        foreach (LogSegment segment in segments)
+        {
+            if (segment.MaxTimestamp < targetTimestamp)
+            {
+                continue;
+            }
+
+            if (segment.FindOffsetByTimestamp(targetTimestamp, logStartOffset) is { } found)
+            {
+                return found;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The record with the largest timestamp (the first one when several share it), for ListOffsets MAX_TIMESTAMP (-3);
+    /// null when no record has a timestamp. Found in the segment with the largest <see cref="LogSegment.MaxTimestamp"/>.
+    /// Includes records above the high watermark: callers filter. Lock-free, like <see cref="Read"/>.
+    /// </summary>
+    public TimestampOffset? FetchOffsetOfMaxTimestamp()
+    {
+        LogSegment[] segments = Volatile.Read(ref _segments);
+        long logStartOffset = Volatile.Read(ref _logStartOffset);
+        LogSegment? latest = null;
+        long maxTimestamp = TimeIndex.NoTimestamp;
+        foreach (LogSegment segment in segments)
+        {
+            long timestamp = segment.MaxTimestamp;
+            if (timestamp > maxTimestamp)
+            {
+                maxTimestamp = timestamp;
+                latest = segment;
+            }
+        }
+
+        // The first record whose timestamp reaches the segment's largest one is the record that holds it.
+        return latest?.FindOffsetByTimestamp(maxTimestamp, logStartOffset);
     }
 
     /// <summary>
@@ -454,8 +529,40 @@ public sealed class PartitionLog : IDisposable
         rolled[^1] = segment;
         Volatile.Write(ref _segments, rolled);
         Volatile.Write(ref _logEnd, new LogOffsetMetadata(end.Offset, segment, 0));
+        StartRollClock(segment);
         return segment;
     }
+
+    /// <summary>
+    /// True when the non-empty active <paramref name="segment"/> is older than <see cref="LogConfig.SegmentMs"/> minus
+    /// the jitter, measured as Kafka does: from its first batch's MaxTimestamp to <paramref name="largestTimestamp"/>
+    /// of the batches being appended, or on the clock since the segment became active when the first batch has no
+    /// timestamp. Caller holds the lock.
+    /// </summary>
+    private bool IsOldEnoughToRoll(LogSegment segment, long largestTimestamp)
+    {
+        if (!ReferenceEquals(segment, _rollClockSegment))
+        {
+            StartRollClock(segment);
+        }
+
+        long first = segment.FirstBatchTimestamp;
+        long waited = first >= 0
+            ? largestTimestamp - first
+            : _time.GetUtcNow().ToUnixTimeMilliseconds() - _rollClockStartMs;
+        return waited > Config.SegmentMs - _rollJitterMs;
+    }
+
+    /// <summary>Notes when <paramref name="segment"/> became the active segment, for a roll by age.</summary>
+    private void StartRollClock(LogSegment segment)
+    {
+        _rollClockSegment = segment;
+        _rollClockStartMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+    }
+
+    private static bool IndexMissing(string directory, long baseOffset) =>
+        !File.Exists(Path.Combine(directory, LogSegment.FileName(baseOffset, OffsetIndex.FileSuffix)))
+        || !File.Exists(Path.Combine(directory, LogSegment.FileName(baseOffset, TimeIndex.FileSuffix)));
 
     /// <summary>The segment and batch-boundary position of <paramref name="offset"/> (below the log end). Caller holds the lock.</summary>
     private LogOffsetMetadata Locate(long offset)
@@ -513,12 +620,15 @@ public sealed class PartitionLog : IDisposable
 
     private static void DeleteOrphanIndexes(string directory, List<long> logBaseOffsets)
     {
-        foreach (string path in System.IO.Directory.EnumerateFiles(directory, "*" + OffsetIndex.FileSuffix))
+        foreach (string suffix in (ReadOnlySpan<string>)[OffsetIndex.FileSuffix, TimeIndex.FileSuffix])
         {
-            if (LogSegment.TryParseFileName(Path.GetFileName(path), OffsetIndex.FileSuffix, out long baseOffset)
-                && logBaseOffsets.BinarySearch(baseOffset) < 0)
+            foreach (string path in System.IO.Directory.EnumerateFiles(directory, "*" + suffix))
             {
-                File.Delete(path);
+                if (LogSegment.TryParseFileName(Path.GetFileName(path), suffix, out long baseOffset)
+                    && logBaseOffsets.BinarySearch(baseOffset) < 0)
+                {
+                    File.Delete(path);
+                }
             }
         }
     }

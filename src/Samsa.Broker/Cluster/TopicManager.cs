@@ -154,6 +154,8 @@ internal sealed partial class TopicManager
         new()
         {
             SegmentBytes = settings.SegmentBytes,
+            SegmentMs = settings.SegmentMs,
+            SegmentJitterMs = settings.SegmentJitterMs,
             IndexIntervalBytes = settings.IndexIntervalBytes,
             MaxIndexSize = settings.SegmentIndexBytes,
             FlushIntervalMessages = settings.FlushMessages,
