@@ -149,7 +149,7 @@ public sealed class LogSegmentTests : IDisposable
     }
 
     [Fact]
-    public void Delete_removes_both_files()
+    public void Delete_removes_the_log_and_both_index_files()
     {
         LogSegment segment = LogSegment.Create(_dir.Path, 0, LogConfig.Default);
         Fill(segment, 0, 2, 2);

@@ -423,7 +423,7 @@ public sealed class PartitionLogTests : IDisposable
         Assert.Equal(30, log.LogEndOffset);
         Assert.Equal(30, log.HighWatermark);
         Assert.True(log.SegmentCount < segmentsBefore);
-        Assert.Equal(log.SegmentCount * 2, Directory.GetFiles(LogDir).Length);
+        Assert.Equal(log.SegmentCount * 3, Directory.GetFiles(LogDir).Length);
         AssertContiguous(Batches.ReadAll(log), 0, 30);
 
         AppendNumbered(log, batches: 20, recordsPerBatch: 2, padding: 8);

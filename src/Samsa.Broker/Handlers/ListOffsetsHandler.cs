@@ -2,18 +2,23 @@ using Samsa.Broker.Cluster;
 using Samsa.Broker.Network;
 using Samsa.Protocol;
 using Samsa.Protocol.Messages;
+using Samsa.Storage;
 
 namespace Samsa.Broker.Handlers;
 
 /// <summary>
 /// ListOffsets v1-7: earliest (-2) is the log start offset, latest (-1) the high watermark
-/// (the last stable offset for read_committed), and a timestamp the first offset whose batch holds a
-/// record at or after it.
+/// (the last stable offset for read_committed), a timestamp the first record whose timestamp is at or after it, and,
+/// from v7, max timestamp (-3) the record with the largest timestamp. Lookups by timestamp go through the segments'
+/// time indexes (<see cref="Samsa.Storage.PartitionLog.FetchOffsetByTimestamp"/>) and, as in Kafka, answer "none"
+/// (offset -1, timestamp -1) when the record found is not below the high watermark.
 /// </summary>
 internal sealed class ListOffsetsHandler(BrokerContext broker) : IRequestHandler
 {
     private const long LatestTimestamp = -1;
     private const long EarliestTimestamp = -2;
+    private const long MaxTimestamp = -3;
+    private const short MaxTimestampMinVersion = 7;
 
     public ValueTask<IProtocolMessage?> HandleAsync(RequestContext context, IProtocolMessage message, CancellationToken cancellationToken)
     {
@@ -43,12 +48,15 @@ internal sealed class ListOffsetsHandler(BrokerContext broker) : IRequestHandler
                         case LatestTimestamp:
                             offset = log.HighWatermark;
                             break;
+                        case MaxTimestamp when context.ApiVersion >= MaxTimestampMinVersion:
+                            (offset, timestamp) = BelowHighWatermark(log.FetchOffsetOfMaxTimestamp(), log.HighWatermark);
+                            break;
                         case < 0:
                             offset = -1;
                             result.ErrorCode = (short)ErrorCode.UnsupportedVersion;
                             break;
                         default:
-                            (offset, timestamp) = TimestampLookup.Find(log, p.Timestamp, log.HighWatermark);
+                            (offset, timestamp) = BelowHighWatermark(log.FetchOffsetByTimestamp(p.Timestamp), log.HighWatermark);
                             break;
                     }
                     result.Offset = offset;
@@ -65,4 +73,8 @@ internal sealed class ListOffsetsHandler(BrokerContext broker) : IRequestHandler
         }
         return ValueTask.FromResult<IProtocolMessage?>(response);
     }
+
+    /// <summary>(offset, timestamp) of <paramref name="found"/> when it is below the high watermark, else (-1, -1).</summary>
+    private static (long Offset, long Timestamp) BelowHighWatermark(TimestampOffset? found, long highWatermark) =>
+        found is { } f && f.Offset < highWatermark ? (f.Offset, f.Timestamp) : (-1, -1);
 }
