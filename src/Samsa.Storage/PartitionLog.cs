@@ -152,9 +152,11 @@ public sealed class PartitionLog : IDisposable
         try
         {
             string name = topicPartition.ToString();
+            bool activeIndexMissing = false;
             for (int i = 0; i < baseOffsets.Count; i++)
             {
                 bool indexMissing = IndexMissing(directory, baseOffsets[i]);
+                activeIndexMissing = indexMissing;
                 LogSegment segment = LogSegment.Open(directory, baseOffsets[i], config);
                 segments.Add(segment);
                 if (i < baseOffsets.Count - 1 && (indexMissing || !segment.TryLoadInactive()))
@@ -175,7 +177,7 @@ public sealed class PartitionLog : IDisposable
             }
 
             LogSegment active = segments[^1];
-            if (!hadCleanShutdown || IndexMissing(directory, active.BaseOffset) || !active.TryLoadTail())
+            if (!hadCleanShutdown || activeIndexMissing || !active.TryLoadTail())
             {
                 long truncated = active.Recover();
                 if (truncated > 0)
