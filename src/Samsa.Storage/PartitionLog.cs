@@ -28,8 +28,8 @@ namespace Samsa.Storage;
 /// Thread-safety: writers (<see cref="Append"/>, <see cref="UpdateHighWatermark"/>, <see cref="TruncateTo"/>,
 /// <see cref="Dispose"/>) are serialized by a lock. <see cref="Read"/> (and the lookups by timestamp,
 /// <see cref="FetchOffsetByTimestamp"/> and <see cref="FetchOffsetOfMaxTimestamp"/>) take no lock and run concurrently
-/// with appends: it works from immutable snapshots (the segment array and the log-end and high-watermark positions,
-/// each published after the bytes they cover are written), so it sees only fully written batches. A read that races
+/// with appends: they work from immutable snapshots (the segment array and the log-end and high-watermark positions,
+/// each published after the bytes they cover are written), so they see only fully written batches. A read that races
 /// with <see cref="TruncateTo"/> or <see cref="Dispose"/> may fail with an I/O or ObjectDisposed exception.
 /// </para>
 /// </summary>
