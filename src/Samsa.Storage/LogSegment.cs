@@ -547,4 +547,37 @@ public sealed class LogSegment : IDisposable
             }
         }
     }
+
+    // Replaced by the time index.
+    private long[]? _maxTimestampAtSize;
+
+    /// <summary>The largest batch MaxTimestamp in the segment, or -1 when it is empty; scans the batch headers.</summary>
+    public long MaxTimestamp
+    {
+        get
+        {
+            long size = Size;
+            if (Volatile.Read(ref _maxTimestampAtSize) is [long cachedSize, long cachedMax] && cachedSize == size)
+            {
+                return cachedMax;
+            }
+
+            long max = -1;
+            Span<byte> header = stackalloc byte[RecordBatchHeader.HeaderSize];
+            long position = 0;
+            while (size - position >= RecordBatchHeader.HeaderSize)
+            {
+                if (RandomAccess.Read(_handle, header, position) < header.Length)
+                {
+                    break;
+                }
+
+                max = Math.Max(max, BinaryPrimitives.ReadInt64BigEndian(header[RecordBatchHeader.MaxTimestampOffset..]));
+                position += RecordBatchHeader.LogOverhead + BinaryPrimitives.ReadInt32BigEndian(header[RecordBatchHeader.BatchLengthOffset..]);
+            }
+
+            Volatile.Write(ref _maxTimestampAtSize, [size, max]);
+            return max;
+        }
+    }
 }
