@@ -368,8 +368,9 @@ public sealed class LogManager : IDisposable
                 {
                     tasks[i].Run();
                 }
-                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException or ObjectDisposedException)
+                catch (Exception ex)
                 {
+                    // The loop outlives a failing task: it logs and retries at the next interval.
                     StorageLog.BackgroundTaskFailed(_logger, string.Join(',', _logDirs), tasks[i].Name, ex);
                 }
 
@@ -392,6 +393,7 @@ public sealed class LogManager : IDisposable
         }
         catch (AggregateException ex) when (ex.InnerException is OperationCanceledException)
         {
+            // Stopped while waiting: the expected way out.
         }
 
         _backgroundStop.Dispose();
