@@ -446,8 +446,9 @@ public sealed class LogManager : IDisposable
     }
 
     /// <summary>
-    /// Flushes and closes every log. After <see cref="LoadLogs"/> has run, it then marks each log dir whose logs all
-    /// closed cleanly so the next start-up skips recovery (without LoadLogs the dir may hold logs never recovered).
+    /// Stops the background tasks, then flushes and closes every log. After <see cref="LoadLogs"/> has run, it then
+    /// writes each log dir's checkpoints and marks each dir whose logs all closed cleanly so the next start-up skips
+    /// recovery (without LoadLogs the dir may hold logs never recovered).
     /// </summary>
     public void Dispose()
     {
