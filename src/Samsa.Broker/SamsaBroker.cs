@@ -80,6 +80,13 @@ public sealed partial class SamsaBroker : IAsyncDisposable
             var replicaManager = new ReplicaManager(logManager, logger, time);
             var topicManager = new TopicManager(config, store, replicaManager, logger);
             topicManager.LoadTopics(logManager.AllLogs.Select(l => l.TopicPartition).ToList());
+            logManager.StartBackgroundTasks(new LogScheduleOptions
+            {
+                RetentionCheckIntervalMs = config.LogRetentionCheckIntervalMs,
+                RecoveryPointCheckpointIntervalMs = config.LogFlushOffsetCheckpointIntervalMs,
+                LogStartOffsetCheckpointIntervalMs = config.LogFlushStartOffsetCheckpointIntervalMs,
+                FlushSchedulerIntervalMs = config.LogFlushSchedulerIntervalMs,
+            });
 
             var timer = new SystemTimer(time);
             var groups = new GroupCoordinator(config, topicManager, replicaManager, timer, time, loggerFactory.CreateLogger("Samsa.GroupCoordinator"));

@@ -50,6 +50,30 @@ public sealed record LogConfig
     /// </summary>
     public long FlushIntervalMs { get; init; } = long.MaxValue;
 
+    /// <summary>
+    /// <c>retention.ms</c>: an inactive segment whose largest timestamp is older than this is deleted. Default 7 days;
+    /// -1 means no limit. Applies only when <see cref="Delete"/>.
+    /// </summary>
+    public long RetentionMs { get; init; } = 604_800_000;
+
+    /// <summary>
+    /// <c>retention.bytes</c>: the oldest inactive segments are deleted while the log stays at least this large without
+    /// them. Default -1 (no limit). Applies only when <see cref="Delete"/>.
+    /// </summary>
+    public long RetentionBytes { get; init; } = -1;
+
+    /// <summary>
+    /// <c>file.delete.delay.ms</c>: how long a removed segment's files stay open (renamed to <c>.deleted</c>) so
+    /// reads that already hold them finish. Default 60000.
+    /// </summary>
+    public long FileDeleteDelayMs { get; init; } = 60_000;
+
+    /// <summary><c>cleanup.policy</c> includes <c>delete</c>: retention by time and size applies. Default true.</summary>
+    public bool Delete { get; init; } = true;
+
+    /// <summary><c>cleanup.policy</c> includes <c>compact</c>: the log cleaner keeps the newest record per key. Default false.</summary>
+    public bool Compact { get; init; }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first setting out of range.</summary>
     public void Validate()
     {
@@ -86,6 +110,21 @@ public sealed record LogConfig
         if (FlushIntervalMs < 0)
         {
             throw new ArgumentException($"FlushIntervalMs must not be negative, not {FlushIntervalMs}.");
+        }
+
+        if (RetentionMs < -1)
+        {
+            throw new ArgumentException($"RetentionMs must be -1 (no limit) or more, not {RetentionMs}.");
+        }
+
+        if (RetentionBytes < -1)
+        {
+            throw new ArgumentException($"RetentionBytes must be -1 (no limit) or more, not {RetentionBytes}.");
+        }
+
+        if (FileDeleteDelayMs < 0)
+        {
+            throw new ArgumentException($"FileDeleteDelayMs must not be negative, not {FileDeleteDelayMs}.");
         }
     }
 }

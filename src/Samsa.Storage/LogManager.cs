@@ -16,11 +16,22 @@ namespace Samsa.Storage;
 /// <item><c>&lt;topic&gt;-&lt;partition&gt;.&lt;32 hex digits&gt;-delete/</c>: a deleted partition's directory, renamed
 /// before its files are removed; any found at start-up are removed.</item>
 /// <item><c>.samsa-clean-shutdown</c>: an empty marker written after every log in the dir was flushed and closed;
-/// start-up skips recovery of the active segments when it is present and removes it.</item>
+/// start-up skips recovery when it is present and removes it.</item>
+/// <item><c>recovery-point-offset-checkpoint</c>: each partition's recovery point (see <see cref="OffsetCheckpointFile"/>),
+/// written every <see cref="LogScheduleOptions.RecoveryPointCheckpointIntervalMs"/> and at shutdown; after an unclean
+/// shutdown each log recovers from its checkpointed point (from 0 when the partition or the file is missing).</item>
+/// <item><c>log-start-offset-checkpoint</c>: each partition's log start offset, written every
+/// <see cref="LogScheduleOptions.LogStartOffsetCheckpointIntervalMs"/> and at shutdown.</item>
 /// </list>
 /// Anything else is logged and left alone.
 /// </para>
-/// Thread-safe: logs live in a concurrent dictionary; creation and deletion are serialized by a lock.
+/// <para>
+/// Background tasks (<see cref="StartBackgroundTasks"/>): one loop on the injected <see cref="TimeProvider"/> runs
+/// retention, the checkpoints, flushes by <c>flush.ms</c> and the delayed deletion of removed segments, one task at a
+/// time. Each is also a public method that tests call directly.
+/// </para>
+/// Thread-safe: logs live in a concurrent dictionary; creation and deletion are serialized by a lock; checkpoint
+/// writes by another.
 /// </summary>
 public sealed class LogManager : IDisposable
 {
@@ -30,11 +41,14 @@ public sealed class LogManager : IDisposable
 
     private readonly ConcurrentDictionary<TopicPartition, PartitionLog> _logs = new();
     private readonly Lock _createLock = new();
+    private readonly Lock _checkpointLock = new();
     private readonly string[] _logDirs;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private bool _loaded;
     private bool _disposed;
+    private CancellationTokenSource? _backgroundStop;
+    private Task? _backgroundLoop;
 
     public LogManager(IEnumerable<string> logDirs, LogConfig defaultConfig, ILogger? logger = null, TimeProvider? timeProvider = null)
     {
@@ -87,6 +101,8 @@ public sealed class LogManager : IDisposable
             Directory.CreateDirectory(logDir);
             string marker = Path.Combine(logDir, CleanShutdownFileName);
             bool cleanShutdown = File.Exists(marker);
+            Dictionary<TopicPartition, long> logStartOffsets = new OffsetCheckpointFile(Path.Combine(logDir, OffsetCheckpointFile.LogStartOffsetFileName)).Read();
+            Dictionary<TopicPartition, long> recoveryPoints = ReadRecoveryPoints(logDir);
             int count = 0;
             foreach (string directory in Directory.EnumerateDirectories(logDir))
             {
@@ -113,7 +129,15 @@ public sealed class LogManager : IDisposable
                     }
 
                     LogConfig config = configFor?.Invoke(topicPartition) ?? DefaultConfig;
-                    _logs[topicPartition] = PartitionLog.Open(directory, topicPartition, config, cleanShutdown, _logger, _time);
+                    _logs[topicPartition] = PartitionLog.Open(
+                        directory,
+                        topicPartition,
+                        config,
+                        cleanShutdown,
+                        _logger,
+                        _time,
+                        logStartOffsets.GetValueOrDefault(topicPartition),
+                        recoveryPoints.GetValueOrDefault(topicPartition));
                 }
 
                 count++;
@@ -202,8 +226,229 @@ public sealed class LogManager : IDisposable
     }
 
     /// <summary>
-    /// Flushes and closes every log. After <see cref="LoadLogs"/> has run, it then marks each log dir whose logs all
-    /// closed cleanly so the next start-up skips recovery (without LoadLogs the dir may hold logs never recovered).
+    /// Runs retention on every log (see <see cref="PartitionLog.DeleteOldSegments"/>); returns how many segments were
+    /// removed. Their files go after <c>file.delete.delay.ms</c>, through <see cref="DeleteDueSegmentFiles"/>.
+    /// </summary>
+    public int RunRetention()
+    {
+        int removed = 0;
+        foreach (PartitionLog log in _logs.Values)
+        {
+            removed += log.DeleteOldSegments();
+        }
+
+        return removed;
+    }
+
+    /// <summary>Deletes the files of removed segments whose delay has passed, in every log; returns how many segments.</summary>
+    public int DeleteDueSegmentFiles()
+    {
+        int deleted = 0;
+        foreach (PartitionLog log in _logs.Values)
+        {
+            deleted += log.DeleteDueSegmentFiles();
+        }
+
+        return deleted;
+    }
+
+    /// <summary>Flushes every log whose <c>flush.ms</c> has passed with data unflushed; returns how many were flushed.</summary>
+    public int FlushDirtyLogs()
+    {
+        int flushed = 0;
+        foreach (PartitionLog log in _logs.Values)
+        {
+            try
+            {
+                if (log.FlushIfIntervalElapsed())
+                {
+                    flushed++;
+                }
+            }
+            catch (ObjectDisposedException)
+            {
+                // Deleted meanwhile.
+            }
+        }
+
+        return flushed;
+    }
+
+    /// <summary>Writes each log dir's <c>recovery-point-offset-checkpoint</c>.</summary>
+    public void CheckpointRecoveryPoints()
+    {
+        foreach (string logDir in _logDirs)
+        {
+            WriteCheckpoint(logDir, OffsetCheckpointFile.RecoveryPointFileName, log => log.RecoveryPoint);
+        }
+    }
+
+    /// <summary>Writes each log dir's <c>log-start-offset-checkpoint</c>.</summary>
+    public void CheckpointLogStartOffsets()
+    {
+        foreach (string logDir in _logDirs)
+        {
+            WriteCheckpoint(logDir, OffsetCheckpointFile.LogStartOffsetFileName, log => log.LogStartOffset);
+        }
+    }
+
+    /// <summary>
+    /// Starts the background loop that runs <see cref="RunRetention"/>, the checkpoints, <see cref="FlushDirtyLogs"/> and
+    /// <see cref="DeleteDueSegmentFiles"/> at the intervals of <paramref name="options"/>, timed by the injected
+    /// <see cref="TimeProvider"/>. A failing task logs one line and runs again at its next interval. Stopped by
+    /// <see cref="Dispose"/>.
+    /// </summary>
+    public void StartBackgroundTasks(LogScheduleOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        lock (_createLock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_backgroundLoop is not null)
+            {
+                throw new InvalidOperationException("The background tasks are already running.");
+            }
+
+            _backgroundStop = new CancellationTokenSource();
+            CancellationToken stop = _backgroundStop.Token;
+            _backgroundLoop = Task.Run(() => RunBackgroundLoopAsync(options, stop), CancellationToken.None);
+        }
+    }
+
+    private async Task RunBackgroundLoopAsync(LogScheduleOptions options, CancellationToken stop)
+    {
+        (string Name, long IntervalMs, Action Run)[] tasks =
+        [
+            ("retention", options.RetentionCheckIntervalMs, () => RunRetention()),
+            ("deleting removed segments", options.SegmentDeletionCheckIntervalMs, () => DeleteDueSegmentFiles()),
+            ("flushing logs by flush.ms", options.FlushSchedulerIntervalMs, () => FlushDirtyLogs()),
+            ("the recovery point checkpoint", options.RecoveryPointCheckpointIntervalMs, CheckpointRecoveryPoints),
+            ("the log start offset checkpoint", options.LogStartOffsetCheckpointIntervalMs, CheckpointLogStartOffsets),
+        ];
+        long start = _time.GetTimestamp();
+        long[] nextDueMs = new long[tasks.Length];
+        for (int i = 0; i < tasks.Length; i++)
+        {
+            nextDueMs[i] = tasks[i].IntervalMs == long.MaxValue ? long.MaxValue : tasks[i].IntervalMs;
+        }
+
+        while (!stop.IsCancellationRequested)
+        {
+            long earliest = nextDueMs.Min();
+            if (earliest == long.MaxValue)
+            {
+                return;
+            }
+
+            long nowMs = (long)_time.GetElapsedTime(start).TotalMilliseconds;
+            if (earliest > nowMs)
+            {
+                try
+                {
+                    // Capped so the wait stays within Task.Delay's range; the loop re-checks.
+                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(earliest - nowMs, 3_600_000)), _time, stop).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+
+                continue;
+            }
+
+            for (int i = 0; i < tasks.Length; i++)
+            {
+                if (nextDueMs[i] > nowMs)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    tasks[i].Run();
+                }
+                catch (Exception ex)
+                {
+                    // The loop outlives a failing task: it logs and retries at the next interval.
+                    StorageLog.BackgroundTaskFailed(_logger, string.Join(',', _logDirs), tasks[i].Name, ex);
+                }
+
+                nextDueMs[i] = nowMs + tasks[i].IntervalMs;
+            }
+        }
+    }
+
+    private void StopBackgroundTasks()
+    {
+        if (_backgroundStop is null)
+        {
+            return;
+        }
+
+        _backgroundStop.Cancel();
+        try
+        {
+            _backgroundLoop!.Wait();
+        }
+        catch (AggregateException ex) when (ex.InnerException is OperationCanceledException)
+        {
+            // Stopped while waiting: the expected way out.
+        }
+
+        _backgroundStop.Dispose();
+        _backgroundStop = null;
+        _backgroundLoop = null;
+    }
+
+    private void WriteCheckpoints(string logDir)
+    {
+        WriteCheckpoint(logDir, OffsetCheckpointFile.RecoveryPointFileName, log => log.RecoveryPoint);
+        WriteCheckpoint(logDir, OffsetCheckpointFile.LogStartOffsetFileName, log => log.LogStartOffset);
+    }
+
+    /// <summary>Writes one checkpoint file of <paramref name="logDir"/> with <paramref name="offsetOf"/> of each of its logs.</summary>
+    private void WriteCheckpoint(string logDir, string fileName, Func<PartitionLog, long> offsetOf)
+    {
+        var entries = new List<KeyValuePair<TopicPartition, long>>();
+        foreach (PartitionLog log in _logs.Values)
+        {
+            if (string.Equals(Path.GetDirectoryName(log.Directory), logDir, StringComparison.Ordinal))
+            {
+                entries.Add(new(log.TopicPartition, offsetOf(log)));
+            }
+        }
+
+        lock (_checkpointLock)
+        {
+            if (Directory.Exists(logDir))
+            {
+                new OffsetCheckpointFile(Path.Combine(logDir, fileName)).Write(entries);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The recovery points of <paramref name="logDir"/>; an unreadable file is logged and treated as empty, which
+    /// recovers every segment (safe, only slower).
+    /// </summary>
+    private Dictionary<TopicPartition, long> ReadRecoveryPoints(string logDir)
+    {
+        try
+        {
+            return new OffsetCheckpointFile(Path.Combine(logDir, OffsetCheckpointFile.RecoveryPointFileName)).Read();
+        }
+        catch (InvalidDataException ex)
+        {
+            StorageLog.UnreadableRecoveryPoints(_logger, logDir, ex);
+            return [];
+        }
+    }
+
+    /// <summary>
+    /// Stops the background tasks, then flushes and closes every log. After <see cref="LoadLogs"/> has run, it then
+    /// writes each log dir's checkpoints and marks each dir whose logs all closed cleanly so the next start-up skips
+    /// recovery (without LoadLogs the dir may hold logs never recovered).
     /// </summary>
     public void Dispose()
     {
@@ -215,6 +460,7 @@ public sealed class LogManager : IDisposable
             }
 
             _disposed = true;
+            StopBackgroundTasks();
             var failedDirs = new HashSet<string>(StringComparer.Ordinal);
             foreach (PartitionLog log in _logs.Values)
             {
@@ -226,6 +472,22 @@ public sealed class LogManager : IDisposable
                 {
                     failedDirs.Add(Path.GetDirectoryName(log.Directory)!);
                     StorageLog.CloseFailed(_logger, log.TopicPartition.ToString(), ex);
+                }
+            }
+
+            if (_loaded)
+            {
+                foreach (string logDir in _logDirs)
+                {
+                    try
+                    {
+                        WriteCheckpoints(logDir);
+                    }
+                    catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                    {
+                        failedDirs.Add(logDir);
+                        StorageLog.BackgroundTaskFailed(_logger, logDir, "writing the checkpoints at shutdown", ex);
+                    }
                 }
             }
 

@@ -7,15 +7,22 @@ namespace Samsa.Storage;
 
 /// <summary>
 /// The log of one partition: an ordered set of <see cref="LogSegment"/>s in the directory
-/// <c>&lt;topic&gt;-&lt;partition&gt;</c>, with the log start offset, the log end offset (the next offset to assign)
-/// and the high watermark (the end of what consumers may read; the broker advances it).
+/// <c>&lt;topic&gt;-&lt;partition&gt;</c>, with the log start offset (the first offset readable; retention and
+/// DeleteRecords move it), the recovery point (the offset below which the log is known to be on disk), the log end
+/// offset (the next offset to assign) and the high watermark (the end of what consumers may read; the broker advances it).
 /// <para>
-/// On disk the directory holds only segment files (<c>&lt;baseOffset:D20&gt;.log</c>, <c>.index</c> and
-/// <c>.timeindex</c>); segments
-/// cover consecutive offset ranges and the newest one (the highest base offset) is the active segment, the only one
-/// appended to. Opening the log recovers the active segment (see <see cref="LogSegment.Recover"/>) unless the caller
-/// knows the previous shutdown was clean, and restores the log end offset from it. Older segments were fsynced when
-/// they rolled; their indexes are checked and rebuilt if missing or inconsistent.
+/// On disk the directory holds segment files (<c>&lt;baseOffset:D20&gt;.log</c>, <c>.index</c> and
+/// <c>.timeindex</c>); segments cover consecutive offset ranges and the newest one (the highest base offset) is the
+/// active segment, the only one appended to. A segment being deleted has its files renamed to <c>&lt;name&gt;.deleted</c>
+/// and removed <see cref="LogConfig.FileDeleteDelayMs"/> later (see <see cref="DeleteDueSegmentFiles"/>); any found when
+/// the log opens are removed. The log start offset and recovery point live in the log dir's checkpoint files
+/// (<see cref="OffsetCheckpointFile"/>, written by <see cref="LogManager"/>).
+/// </para>
+/// <para>
+/// Opening after an unclean shutdown recovers every segment that may hold offsets at or above the recovery point
+/// (CRC, lengths, offset order; see <see cref="LogSegment.Recover"/>): a damaged segment is cut back to its last good
+/// batch, every later segment is removed, and one log line per partition says what was done. Segments below the
+/// recovery point were fsynced; only their indexes are checked and rebuilt if missing or inconsistent.
 /// </para>
 /// <para>
 /// The active segment rolls when an append would take it past <see cref="LogConfig.SegmentBytes"/>, when one of its
@@ -26,15 +33,24 @@ namespace Samsa.Storage;
 /// </para>
 /// <para>
 /// Thread-safety: writers (<see cref="Append"/>, <see cref="UpdateHighWatermark"/>, <see cref="TruncateTo"/>,
-/// <see cref="Dispose"/>) are serialized by a lock. <see cref="Read"/> (and the lookups by timestamp,
-/// <see cref="FetchOffsetByTimestamp"/> and <see cref="FetchOffsetOfMaxTimestamp"/>) take no lock and run concurrently
-/// with appends: they work from immutable snapshots (the segment array and the log-end and high-watermark positions,
-/// each published after the bytes they cover are written), so they see only fully written batches. A read that races
-/// with <see cref="TruncateTo"/> or <see cref="Dispose"/> may fail with an I/O or ObjectDisposed exception.
+/// <see cref="DeleteRecordsBefore"/>, <see cref="DeleteOldSegments"/>, <see cref="Flush"/>, <see cref="Dispose"/>)
+/// are serialized by a lock. <see cref="Read"/> (and the lookups by timestamp, <see cref="FetchOffsetByTimestamp"/> and
+/// <see cref="FetchOffsetOfMaxTimestamp"/>) take no lock and run concurrently with appends: they work from immutable
+/// snapshots (the segment array and the log-end and high-watermark positions, each published after the bytes they cover
+/// are written), so they see only fully written batches. Segments removed by retention, DeleteRecords or truncation
+/// stay open for <see cref="LogConfig.FileDeleteDelayMs"/>, so a read (or a <see cref="FileSlice"/> being sent) that
+/// took them before keeps working. A read that races with <see cref="Dispose"/> may fail with an I/O or
+/// ObjectDisposed exception.
 /// </para>
 /// </summary>
 public sealed class PartitionLog : IDisposable
 {
+    /// <summary>Appended to the names of a removed segment's files until they are deleted.</summary>
+    public const string DeletedFileSuffix = ".deleted";
+
+    /// <summary>The files that make up one segment (those that exist): the log and its indexes.</summary>
+    private static readonly string[] SegmentFileSuffixes = [LogSegment.LogFileSuffix, OffsetIndex.FileSuffix, TimeIndex.FileSuffix, ".txnindex"];
+
     private readonly Lock _lock = new();
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
@@ -42,6 +58,8 @@ public sealed class PartitionLog : IDisposable
     private LogOffsetMetadata _logEnd;
     private LogOffsetMetadata _highWatermark;
     private long _logStartOffset;
+    private long _recoveryPoint;
+    private readonly List<PendingSegmentDeletion> _pendingDeletions = [];
     private long _unflushedRecords;
     private long _lastFlushTimestamp;
     private readonly long _rollJitterMs;
@@ -55,7 +73,9 @@ public sealed class PartitionLog : IDisposable
         LogConfig config,
         LogSegment[] segments,
         ILogger logger,
-        TimeProvider time)
+        TimeProvider time,
+        long logStartOffset,
+        long recoveryPoint)
     {
         Directory = directory;
         TopicPartition = topicPartition;
@@ -66,7 +86,8 @@ public sealed class PartitionLog : IDisposable
         LogSegment active = segments[^1];
         _logEnd = new LogOffsetMetadata(active.NextOffset, active, active.Size);
         _highWatermark = _logEnd;
-        _logStartOffset = segments[0].BaseOffset;
+        _logStartOffset = Math.Clamp(logStartOffset, segments[0].BaseOffset, _logEnd.Offset);
+        _recoveryPoint = Math.Clamp(recoveryPoint, 0, _logEnd.Offset);
         _lastFlushTimestamp = time.GetTimestamp();
         _rollJitterMs = config.SegmentJitterMs > 0 ? Random.Shared.NextInt64(Math.Min(config.SegmentJitterMs, config.SegmentMs)) : 0;
         StartRollClock(active);
@@ -80,6 +101,12 @@ public sealed class PartitionLog : IDisposable
 
     /// <summary>The first offset the log still holds.</summary>
     public long LogStartOffset => Volatile.Read(ref _logStartOffset);
+
+    /// <summary>
+    /// Every offset below this is on disk: flushes and rolls (which fsync the old segment) advance it. After an
+    /// unclean shutdown, recovery checks the segments from here on.
+    /// </summary>
+    public long RecoveryPoint => Volatile.Read(ref _recoveryPoint);
 
     /// <summary>The offset the next appended record receives (LEO).</summary>
     public long LogEndOffset => Volatile.Read(ref _logEnd).Offset;
@@ -121,7 +148,9 @@ public sealed class PartitionLog : IDisposable
 
     /// <summary>
     /// Opens (creating if needed) the log in <paramref name="directory"/>. Unless <paramref name="hadCleanShutdown"/>,
-    /// the active segment is recovered: a torn or corrupt tail is cut off and logged.
+    /// every segment that may hold offsets at or above <paramref name="recoveryPoint"/> (default 0: all of them) is
+    /// recovered: a torn or corrupt tail is cut off, later segments are removed and one line is logged.
+    /// <paramref name="logStartOffset"/> (from the log-start-offset checkpoint) is clamped to the segments.
     /// </summary>
     public static PartitionLog Open(
         string directory,
@@ -129,13 +158,16 @@ public sealed class PartitionLog : IDisposable
         LogConfig config,
         bool hadCleanShutdown = false,
         ILogger? logger = null,
-        TimeProvider? timeProvider = null)
+        TimeProvider? timeProvider = null,
+        long logStartOffset = 0,
+        long recoveryPoint = 0)
     {
         ArgumentNullException.ThrowIfNull(config);
         config.Validate();
         logger ??= NullLogger.Instance;
         timeProvider ??= TimeProvider.System;
         System.IO.Directory.CreateDirectory(directory);
+        DeleteLeftoverDeletedFiles(directory);
 
         var baseOffsets = new List<long>();
         foreach (string path in System.IO.Directory.EnumerateFiles(directory, "*" + LogSegment.LogFileSuffix))
@@ -154,13 +186,28 @@ public sealed class PartitionLog : IDisposable
         {
             string name = topicPartition.ToString();
             bool activeIndexMissing = false;
+            RecoveryReport? recovery = hadCleanShutdown ? null : new RecoveryReport(recoveryPoint);
             for (int i = 0; i < baseOffsets.Count; i++)
             {
                 bool indexMissing = IndexMissing(directory, baseOffsets[i]);
                 activeIndexMissing = indexMissing;
                 LogSegment segment = LogSegment.Open(directory, baseOffsets[i], config);
                 segments.Add(segment);
-                if (i < baseOffsets.Count - 1 && (indexMissing || !segment.TryLoadInactive()))
+                bool isLast = i == baseOffsets.Count - 1;
+                if (recovery is not null && (isLast || baseOffsets[i + 1] > recoveryPoint))
+                {
+                    if (!RecoverSegment(segment, recovery))
+                    {
+                        recovery.SegmentsRemoved = DeleteSegmentFiles(directory, baseOffsets, i + 1);
+                        break;
+                    }
+
+                    if (!isLast)
+                    {
+                        segment.OnBecomeInactive();
+                    }
+                }
+                else if (!isLast && (indexMissing || !segment.TryLoadInactive()))
                 {
                     long validEnd = segment.RebuildIndex();
                     segment.OnBecomeInactive();
@@ -174,20 +221,19 @@ public sealed class PartitionLog : IDisposable
 
             if (segments.Count == 0)
             {
-                segments.Add(LogSegment.Create(directory, 0, config));
+                segments.Add(LogSegment.Create(directory, Math.Max(0, logStartOffset), config));
             }
 
             LogSegment active = segments[^1];
-            if (!hadCleanShutdown || activeIndexMissing || !active.TryLoadTail())
+            if (recovery is null && (activeIndexMissing || !active.TryLoadTail()))
             {
-                long truncated = active.Recover();
-                if (truncated > 0)
-                {
-                    StorageLog.TruncatedTail(logger, name, truncated, active.LogPath, active.NextOffset);
-                }
+                recovery = new RecoveryReport(active.BaseOffset);
+                RecoverSegment(active, recovery);
             }
 
-            return new PartitionLog(directory, topicPartition, config, [.. segments], logger, timeProvider);
+            recovery?.Log(logger, name, active.NextOffset);
+            return new PartitionLog(
+                directory, topicPartition, config, [.. segments], logger, timeProvider, logStartOffset, recovery?.From ?? long.MaxValue);
         }
         catch
         {
@@ -268,6 +314,7 @@ public sealed class PartitionLog : IDisposable
                 segment.Flush();
                 _unflushedRecords = 0;
                 _lastFlushTimestamp = _time.GetTimestamp();
+                Volatile.Write(ref _recoveryPoint, nextOffset);
             }
 
             return new LogAppendResult(firstOffset, lastOffset, recordCount, _logStartOffset);
@@ -427,29 +474,31 @@ public sealed class PartitionLog : IDisposable
             {
                 foreach (LogSegment old in segments)
                 {
-                    old.Delete();
+                    ScheduleDeletion(old);
                 }
 
                 LogSegment fresh = LogSegment.Create(Directory, offset, Config);
-                Volatile.Write(ref _segments, [fresh]);
                 Volatile.Write(ref _logStartOffset, offset);
+                Volatile.Write(ref _segments, [fresh]);
+                Volatile.Write(ref _recoveryPoint, Math.Min(_recoveryPoint, offset));
                 Volatile.Write(ref _logEnd, new LogOffsetMetadata(offset, fresh, 0));
                 Volatile.Write(ref _highWatermark, _logEnd);
                 return;
             }
 
             int keep = FloorSegment(segments, offset) + 1;
-            for (int i = segments.Length - 1; i >= keep; i--)
+            if (keep < segments.Length)
             {
-                segments[i].Delete();
+                Volatile.Write(ref _segments, segments[..keep]);
+                for (int i = segments.Length - 1; i >= keep; i--)
+                {
+                    ScheduleDeletion(segments[i]);
+                }
             }
 
             LogSegment active = segments[keep - 1];
             active.TruncateTo(offset);
-            if (keep < segments.Length)
-            {
-                Volatile.Write(ref _segments, segments[..keep]);
-            }
+            Volatile.Write(ref _recoveryPoint, Math.Min(_recoveryPoint, active.NextOffset));
 
             var end = new LogOffsetMetadata(active.NextOffset, active, active.Size);
             Volatile.Write(ref _logEnd, end);
@@ -458,16 +507,294 @@ public sealed class PartitionLog : IDisposable
         }
     }
 
-    /// <summary>Writes the active segment to disk (fsync). Older segments were flushed when they rolled.</summary>
+    /// <summary>
+    /// Writes the active segment to disk (fsync) and moves the recovery point to the log end. Older segments were
+    /// flushed when they rolled.
+    /// </summary>
     public void Flush()
     {
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_closed, this);
-            _logEnd.Segment.Flush();
-            _unflushedRecords = 0;
-            _lastFlushTimestamp = _time.GetTimestamp();
+            FlushLocked();
         }
+    }
+
+    /// <summary>
+    /// Flushes when <see cref="LogConfig.FlushIntervalMs"/> has passed since the last flush and something is unflushed:
+    /// the scheduler's flush of logs that have not been appended to since. Returns true when it flushed.
+    /// </summary>
+    public bool FlushIfIntervalElapsed()
+    {
+        lock (_lock)
+        {
+            if (_closed
+                || _recoveryPoint >= _logEnd.Offset
+                || _time.GetElapsedTime(_lastFlushTimestamp).TotalMilliseconds < Config.FlushIntervalMs)
+            {
+                return false;
+            }
+
+            FlushLocked();
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// DeleteRecords (Kafka's maybeIncrementLogStartOffset): moves the log start offset up to <paramref name="offset"/>
+    /// (never down) and removes the segments entirely below it. Returns the log start offset.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="offset"/> is negative or above the high watermark.</exception>
+    public long DeleteRecordsBefore(long offset)
+    {
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_closed, this);
+            long highWatermark = _highWatermark.Offset;
+            if (offset < 0 || offset > highWatermark)
+            {
+                throw new ArgumentOutOfRangeException(
+                    nameof(offset), offset, $"Records of {TopicPartition} can be deleted up to the high watermark {highWatermark} only.");
+            }
+
+            if (offset > _logStartOffset)
+            {
+                Volatile.Write(ref _logStartOffset, offset);
+                RemoveSegmentsBelowLogStart();
+            }
+
+            return _logStartOffset;
+        }
+    }
+
+    /// <summary>
+    /// Runs retention once (Kafka's deleteOldSegments): when <see cref="LogConfig.Delete"/>, removes the oldest segments
+    /// whose largest timestamp is older than <see cref="LogConfig.RetentionMs"/>, then the oldest while the log stays at
+    /// least <see cref="LogConfig.RetentionBytes"/> without them; under any policy, the segments entirely below the log
+    /// start offset. Each rule stops at the first segment it keeps; only segments entirely below the high watermark go,
+    /// and never the active segment. The log start offset moves to the new first segment. Returns how many were removed.
+    /// </summary>
+    public int DeleteOldSegments()
+    {
+        lock (_lock)
+        {
+            if (_closed)
+            {
+                return 0;
+            }
+
+            int removed = 0;
+            if (Config.Delete)
+            {
+                removed += RemoveRetentionMsBreached();
+                removed += RemoveRetentionBytesBreached();
+            }
+
+            return removed + RemoveSegmentsBelowLogStart();
+        }
+    }
+
+    /// <summary>
+    /// Closes and deletes the files of removed segments once <see cref="LogConfig.FileDeleteDelayMs"/> has passed since
+    /// their removal. Returns how many segments were deleted.
+    /// </summary>
+    public int DeleteDueSegmentFiles()
+    {
+        List<PendingSegmentDeletion>? due = null;
+        lock (_lock)
+        {
+            for (int i = 0; i < _pendingDeletions.Count; i++)
+            {
+                PendingSegmentDeletion pending = _pendingDeletions[i];
+                if (_time.GetElapsedTime(pending.RemovedTimestamp).TotalMilliseconds >= Config.FileDeleteDelayMs)
+                {
+                    (due ??= []).Add(pending);
+                    _pendingDeletions.RemoveAt(i--);
+                }
+            }
+        }
+
+        if (due is null)
+        {
+            return 0;
+        }
+
+        foreach (PendingSegmentDeletion pending in due)
+        {
+            DeleteFiles(pending, deleteFiles: true);
+        }
+
+        return due.Count;
+    }
+
+    /// <summary>Removed segments whose files are not deleted yet.</summary>
+    public int PendingSegmentDeletions
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _pendingDeletions.Count;
+            }
+        }
+    }
+
+    private int RemoveRetentionMsBreached()
+    {
+        if (Config.RetentionMs < 0)
+        {
+            return 0;
+        }
+
+        long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        int count = CountDeletable(segment => now - LargestTimestamp(segment) > Config.RetentionMs);
+        RemoveOldestSegments(count, "older than retention.ms");
+        return count;
+    }
+
+    private int RemoveRetentionBytesBreached()
+    {
+        if (Config.RetentionBytes < 0)
+        {
+            return 0;
+        }
+
+        long excess = Size - Config.RetentionBytes;
+        int count = CountDeletable(segment =>
+        {
+            if (excess - segment.Size < 0)
+            {
+                return false;
+            }
+
+            excess -= segment.Size;
+            return true;
+        });
+        RemoveOldestSegments(count, "beyond retention.bytes");
+        return count;
+    }
+
+    private int RemoveSegmentsBelowLogStart()
+    {
+        LogSegment[] segments = _segments;
+        long logStartOffset = _logStartOffset;
+        int count = 0;
+        while (count < segments.Length - 1 && segments[count + 1].BaseOffset <= logStartOffset)
+        {
+            count++;
+        }
+
+        RemoveOldestSegments(count, "below the log start offset");
+        return count;
+    }
+
+    /// <summary>
+    /// How many of the oldest inactive segments, entirely below the high watermark, satisfy
+    /// <paramref name="shouldDelete"/> before the first that does not. Caller holds the lock.
+    /// </summary>
+    private int CountDeletable(Func<LogSegment, bool> shouldDelete)
+    {
+        LogSegment[] segments = _segments;
+        long highWatermark = _highWatermark.Offset;
+        int count = 0;
+        while (count < segments.Length - 1
+            && segments[count + 1].BaseOffset <= highWatermark
+            && shouldDelete(segments[count]))
+        {
+            count++;
+        }
+
+        return count;
+    }
+
+    /// <summary>The segment's largest timestamp, or its file's modification time when no batch carries one.</summary>
+    private static long LargestTimestamp(LogSegment segment)
+    {
+        long timestamp = segment.MaxTimestamp;
+        return timestamp >= 0 ? timestamp : new DateTimeOffset(File.GetLastWriteTimeUtc(segment.LogPath)).ToUnixTimeMilliseconds();
+    }
+
+    /// <summary>
+    /// Takes the <paramref name="count"/> oldest segments out of the log (never all of them), moves the log start
+    /// offset to the new first segment and schedules the removed files for deletion. Caller holds the lock.
+    /// </summary>
+    private void RemoveOldestSegments(int count, string cause)
+    {
+        if (count <= 0)
+        {
+            return;
+        }
+
+        LogSegment[] segments = _segments;
+        LogSegment[] kept = segments[count..];
+        // Read takes the segments before the log start offset, so the offset is published first.
+        Volatile.Write(ref _logStartOffset, Math.Max(_logStartOffset, kept[0].BaseOffset));
+        Volatile.Write(ref _segments, kept);
+        long bytes = 0;
+        for (int i = 0; i < count; i++)
+        {
+            bytes += segments[i].Size;
+            ScheduleDeletion(segments[i]);
+        }
+
+        StorageLog.DeletedSegments(_logger, TopicPartition.ToString(), count, bytes, cause, _logStartOffset);
+    }
+
+    /// <summary>
+    /// Renames a segment already taken out of the log to <c>*.deleted</c> and queues it: its files stay open for
+    /// reads in flight until <see cref="DeleteDueSegmentFiles"/> runs after the delay. Caller holds the lock.
+    /// </summary>
+    private void ScheduleDeletion(LogSegment segment)
+    {
+        var files = new List<string>(SegmentFileSuffixes.Length);
+        foreach (string suffix in SegmentFileSuffixes)
+        {
+            string path = Path.Combine(Directory, LogSegment.FileName(segment.BaseOffset, suffix));
+            try
+            {
+                if (File.Exists(path))
+                {
+                    File.Move(path, path + DeletedFileSuffix, overwrite: true);
+                    files.Add(path + DeletedFileSuffix);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                StorageLog.SegmentFileDeleteFailed(_logger, TopicPartition.ToString(), path, ex);
+                files.Add(path);
+            }
+        }
+
+        _pendingDeletions.Add(new PendingSegmentDeletion(segment, [.. files], _time.GetTimestamp()));
+    }
+
+    /// <summary>Closes a removed segment and, when <paramref name="deleteFiles"/>, deletes its files.</summary>
+    private void DeleteFiles(PendingSegmentDeletion pending, bool deleteFiles)
+    {
+        try
+        {
+            pending.Segment.Dispose();
+            if (deleteFiles)
+            {
+                foreach (string file in pending.Files)
+                {
+                    File.Delete(file);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            StorageLog.SegmentFileDeleteFailed(_logger, TopicPartition.ToString(), pending.Segment.LogPath, ex);
+        }
+    }
+
+    /// <summary>Caller holds the lock.</summary>
+    private void FlushLocked()
+    {
+        _logEnd.Segment.Flush();
+        _unflushedRecords = 0;
+        _lastFlushTimestamp = _time.GetTimestamp();
+        Volatile.Write(ref _recoveryPoint, _logEnd.Offset);
     }
 
     /// <summary>Flushes and closes every segment.</summary>
@@ -492,6 +819,7 @@ public sealed class PartitionLog : IDisposable
                 try
                 {
                     _logEnd.Segment.Flush();
+                    Volatile.Write(ref _recoveryPoint, _logEnd.Offset);
                 }
                 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
                 {
@@ -511,6 +839,13 @@ public sealed class PartitionLog : IDisposable
                 }
             }
 
+            foreach (PendingSegmentDeletion pending in _pendingDeletions)
+            {
+                DeleteFiles(pending, deleteFiles: flush);
+            }
+
+            _pendingDeletions.Clear();
+
             if (failure is not null)
             {
                 throw new IOException($"Closing the log of {TopicPartition} failed.", failure);
@@ -524,6 +859,7 @@ public sealed class PartitionLog : IDisposable
         LogOffsetMetadata end = _logEnd;
         LogSegment old = end.Segment;
         old.Flush();
+        Volatile.Write(ref _recoveryPoint, end.Offset);
         old.OnBecomeInactive();
         LogSegment segment = LogSegment.Create(Directory, end.Offset, Config);
         LogSegment[] segments = _segments;
@@ -621,6 +957,55 @@ public sealed class PartitionLog : IDisposable
         return found;
     }
 
+    /// <summary>
+    /// Validates one segment (CRC, lengths, offset order) and rebuilds its index; cuts it back to its last good batch
+    /// when damaged. Returns true when nothing was cut.
+    /// </summary>
+    private static bool RecoverSegment(LogSegment segment, RecoveryReport report)
+    {
+        report.SegmentsChecked++;
+        report.IndexesRebuilt++;
+        long fileSize = segment.Size;
+        SegmentDamage? damage = SegmentValidator.FindFirstDamage(segment.Handle, segment.BaseOffset, fileSize);
+        if (damage is null && segment.RebuildIndex() == fileSize)
+        {
+            return true;
+        }
+
+        long truncated = segment.Recover();
+        if (truncated == 0)
+        {
+            return true;
+        }
+
+        report.DamagedSegment = segment.LogPath;
+        report.BytesTruncated = truncated;
+        report.Damage = damage ?? new SegmentDamage(fileSize - truncated, "the batch framing is invalid", -1);
+        return false;
+    }
+
+    /// <summary>Deletes the files of the segments at <paramref name="from"/> and after (not opened yet); returns how many.</summary>
+    private static int DeleteSegmentFiles(string directory, List<long> baseOffsets, int from)
+    {
+        for (int i = from; i < baseOffsets.Count; i++)
+        {
+            foreach (string suffix in SegmentFileSuffixes)
+            {
+                File.Delete(Path.Combine(directory, LogSegment.FileName(baseOffsets[i], suffix)));
+            }
+        }
+
+        return baseOffsets.Count - from;
+    }
+
+    private static void DeleteLeftoverDeletedFiles(string directory)
+    {
+        foreach (string path in System.IO.Directory.EnumerateFiles(directory, "*" + DeletedFileSuffix))
+        {
+            File.Delete(path);
+        }
+    }
+
     private static void DeleteOrphanIndexes(string directory, List<long> logBaseOffsets)
     {
         foreach (string suffix in (ReadOnlySpan<string>)[OffsetIndex.FileSuffix, TimeIndex.FileSuffix])
@@ -635,4 +1020,7 @@ public sealed class PartitionLog : IDisposable
             }
         }
     }
+
+    /// <summary>A segment taken out of the log whose files are deleted after the delay.</summary>
+    private sealed record PendingSegmentDeletion(LogSegment Segment, string[] Files, long RemovedTimestamp);
 }

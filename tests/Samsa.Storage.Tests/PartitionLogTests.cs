@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Samsa.Protocol;
 using Samsa.Protocol.Records;
 
@@ -227,7 +228,9 @@ public sealed class PartitionLogTests : IDisposable
         using PartitionLog reopened = Open(config, clean: false, logger);
         Assert.Equal(100, reopened.LogEndOffset);
         AssertContiguous(Batches.ReadAll(reopened), 0, 100);
-        Assert.Empty(logger.Lines);
+        (LogLevel level, string message) = Assert.Single(logger.Lines);
+        Assert.Equal(LogLevel.Information, level);
+        Assert.Contains("found no damage", message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -258,11 +261,12 @@ public sealed class PartitionLogTests : IDisposable
                 Assert.Equal(end, new FileInfo(segmentPath).Length);
                 AssertContiguous(Batches.ReadAll(log), 0, next);
                 Assert.Equal(ErrorCode.OffsetOutOfRange, log.Read(next + 1, 100, true, long.MaxValue).Error);
-                Assert.Equal(cut > end ? 1 : 0, logger.Lines.Count);
+                var line = Assert.Single(logger.Lines);
+                Assert.Equal(cut > end ? LogLevel.Warning : LogLevel.Information, line.Level);
                 if (cut > end)
                 {
-                    Assert.Contains("orders-3", logger.Lines[0].Message, StringComparison.Ordinal);
-                    Assert.Contains((cut - end).ToString(System.Globalization.CultureInfo.InvariantCulture), logger.Lines[0].Message, StringComparison.Ordinal);
+                    Assert.Contains("orders-3", line.Message, StringComparison.Ordinal);
+                    Assert.Contains("truncated " + (cut - end).ToString(System.Globalization.CultureInfo.InvariantCulture) + " bytes", line.Message, StringComparison.Ordinal);
                 }
 
                 AppendNumbered(log, 1, 2);
@@ -413,7 +417,7 @@ public sealed class PartitionLogTests : IDisposable
     [Fact]
     public void TruncateTo_removes_records_and_later_appends_reuse_the_offsets()
     {
-        var config = LogConfig.Default with { SegmentBytes = 1024, IndexIntervalBytes = 64 };
+        var config = LogConfig.Default with { SegmentBytes = 1024, IndexIntervalBytes = 64, FileDeleteDelayMs = 0 };
         using PartitionLog log = Open(config);
         AppendNumbered(log, batches: 40, recordsPerBatch: 2, padding: 8);
         int segmentsBefore = log.SegmentCount;
@@ -423,6 +427,7 @@ public sealed class PartitionLogTests : IDisposable
         Assert.Equal(30, log.LogEndOffset);
         Assert.Equal(30, log.HighWatermark);
         Assert.True(log.SegmentCount < segmentsBefore);
+        Assert.Equal(segmentsBefore - log.SegmentCount, log.DeleteDueSegmentFiles());
         Assert.Equal(log.SegmentCount * 3, Directory.GetFiles(LogDir).Length);
         AssertContiguous(Batches.ReadAll(log), 0, 30);
 

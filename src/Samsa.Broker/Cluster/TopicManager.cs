@@ -160,6 +160,11 @@ internal sealed partial class TopicManager
             MaxIndexSize = settings.SegmentIndexBytes,
             FlushIntervalMessages = settings.FlushMessages,
             FlushIntervalMs = settings.FlushMs,
+            RetentionMs = settings.RetentionMs,
+            RetentionBytes = settings.RetentionBytes,
+            FileDeleteDelayMs = settings.FileDeleteDelayMs,
+            Delete = settings.CleanupPolicy.HasFlag(CleanupPolicy.Delete),
+            Compact = settings.CleanupPolicy.HasFlag(CleanupPolicy.Compact),
         };
 
     private void OpenPartitions(TopicRecord topic)

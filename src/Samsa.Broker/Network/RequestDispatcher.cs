@@ -24,6 +24,7 @@ internal sealed class RequestDispatcher
     private readonly ListGroupsHandler _listGroups;
     private readonly DescribeGroupsHandler _describeGroups;
     private readonly DeleteGroupsHandler _deleteGroups;
+    private readonly DeleteRecordsHandler _deleteRecords;
 
     public RequestDispatcher(BrokerContext broker)
     {
@@ -44,6 +45,7 @@ internal sealed class RequestDispatcher
         _listGroups = new ListGroupsHandler(broker);
         _describeGroups = new DescribeGroupsHandler(broker);
         _deleteGroups = new DeleteGroupsHandler(broker);
+        _deleteRecords = new DeleteRecordsHandler(broker);
     }
 
     public ValueTask<IProtocolMessage?> DispatchAsync(RequestContext context, IProtocolMessage request)
@@ -67,6 +69,7 @@ internal sealed class RequestDispatcher
             ApiKey.ListGroups => _listGroups,
             ApiKey.DescribeGroups => _describeGroups,
             ApiKey.DeleteGroups => _deleteGroups,
+            ApiKey.DeleteRecords => _deleteRecords,
             _ => throw new InvalidOperationException($"no handler for {context.ApiKey}"),
         };
         return handler.HandleAsync(context, request, CancellationToken.None);
