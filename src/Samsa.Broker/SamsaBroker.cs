@@ -45,6 +45,9 @@ public sealed partial class SamsaBroker : IAsyncDisposable
     /// <summary>The bound address of each listener (with the real port when port 0 was configured).</summary>
     public IReadOnlyList<(string Name, IPEndPoint EndPoint)> BoundEndpoints => _server.BoundEndpoints;
 
+    /// <summary>Record bytes this broker sent from segment files with sendfile(2) (socket.zero.copy.enable).</summary>
+    public long ZeroCopyBytesSent => _server.Counters.ZeroCopyBytes;
+
     /// <summary>"host:port" of the first listener, for clients in the same process.</summary>
     public string BootstrapServers
     {

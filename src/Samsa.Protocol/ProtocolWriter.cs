@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace Samsa.Protocol;
@@ -6,15 +7,24 @@ namespace Samsa.Protocol;
 /// <summary>
 /// Writes a message into a span sized beforehand by the message's Size(version).
 /// Running past the end is a bug in a Size method and throws.
+/// With a splice list, records fields holding <see cref="SplicedRecords"/> are not copied: the writer writes their
+/// length prefix and adds a <see cref="RecordsSplice"/>, so the span needs room for everything but those bytes.
 /// </summary>
 public ref struct ProtocolWriter
 {
     private readonly Span<byte> _span;
+    private readonly List<RecordsSplice>? _splices;
     private int _position;
 
     public ProtocolWriter(Span<byte> span)
+        : this(span, null)
+    {
+    }
+
+    public ProtocolWriter(Span<byte> span, List<RecordsSplice>? splices)
     {
         _span = span;
+        _splices = splices;
         _position = 0;
     }
 
@@ -131,6 +141,12 @@ public ref struct ProtocolWriter
         if (records is null)
         {
             WriteLength(-1, compact, isInt32: true);
+        }
+        else if (_splices is not null
+            && MemoryMarshal.TryGetMemoryManager(records.Value, out SplicedRecords? spliced, out int start, out int length))
+        {
+            WriteLength(length, compact, isInt32: true);
+            _splices.Add(new RecordsSplice(_position, spliced, start, length));
         }
         else
         {

@@ -814,7 +814,10 @@ public sealed class LogSegment : IDisposable
         string logPath = Path.Combine(directory, FileName(baseOffset, LogFileSuffix));
         string indexPath = Path.Combine(directory, FileName(baseOffset, OffsetIndex.FileSuffix));
         string timeIndexPath = Path.Combine(directory, FileName(baseOffset, TimeIndex.FileSuffix));
-        SafeFileHandle handle = File.OpenHandle(logPath, mode, FileAccess.ReadWrite, FileShare.Read | FileShare.Delete);
+        // Asynchronous changes nothing for positional reads and writes on Linux, but the network layer can only
+        // hand an asynchronous handle to the socket's sendfile path (SendPacketsElement needs an async FileStream).
+        SafeFileHandle handle = File.OpenHandle(
+            logPath, mode, FileAccess.ReadWrite, FileShare.Read | FileShare.Delete, FileOptions.Asynchronous);
         OffsetIndex? index = null;
         try
         {

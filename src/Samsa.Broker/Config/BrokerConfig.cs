@@ -103,6 +103,12 @@ public sealed record BrokerConfig
     /// <summary>socket.request.max.bytes (default 104857600), the largest request accepted.</summary>
     public int SocketRequestMaxBytes { get; init; } = 104857600;
 
+    /// <summary>
+    /// socket.zero.copy.enable (Samsa's own; default true): fetch responses on plaintext listeners send their records
+    /// from the segment files with sendfile(2). False copies them through memory, for comparison.
+    /// </summary>
+    public bool SocketZeroCopyEnable { get; init; } = true;
+
     /// <summary>socket.listen.backlog.size (default 50).</summary>
     public int SocketListenBacklogSize { get; init; } = 50;
 

@@ -64,6 +64,7 @@ internal static class BrokerConfigKeys
         Add("socket.send.buffer.bytes", ConfigType.Int, "102400", AtLeast(-1));
         Add("socket.receive.buffer.bytes", ConfigType.Int, "102400", AtLeast(-1));
         Add("socket.request.max.bytes", ConfigType.Int, "104857600", AtLeast(1));
+        Add("socket.zero.copy.enable", ConfigType.Boolean, "true");
         Add("socket.listen.backlog.size", ConfigType.Int, "50", AtLeast(1));
         Add("socket.connection.setup.timeout.ms", ConfigType.Long, "10000", AtLeast(0));
         Add("socket.connection.setup.timeout.max.ms", ConfigType.Long, "30000", AtLeast(0));

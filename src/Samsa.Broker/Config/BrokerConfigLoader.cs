@@ -214,6 +214,7 @@ public static class BrokerConfigLoader
             SocketSendBufferBytes = values.Int("socket.send.buffer.bytes"),
             SocketReceiveBufferBytes = values.Int("socket.receive.buffer.bytes"),
             SocketRequestMaxBytes = values.Int("socket.request.max.bytes"),
+            SocketZeroCopyEnable = values.Bool("socket.zero.copy.enable"),
             SocketListenBacklogSize = values.Int("socket.listen.backlog.size"),
             ConnectionsMaxIdleMs = values.Long("connections.max.idle.ms"),
             MaxConnections = values.Int("max.connections"),

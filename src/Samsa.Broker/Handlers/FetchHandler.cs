@@ -130,9 +130,7 @@ internal sealed class FetchHandler(BrokerContext broker) : IRequestHandler
         {
             return 0;
         }
-        byte[] buffer = context.RentResponseBuffer(read.Length);
-        int copied = read.CopyTo(buffer);
-        data.Records = buffer.AsMemory(0, copied);
-        return copied;
+        data.Records = context.ResponseRecords(read.Records);
+        return data.Records.Value.Length;
     }
 }

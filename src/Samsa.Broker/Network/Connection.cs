@@ -28,12 +28,19 @@ internal sealed partial class Connection : IDisposable
     private readonly int _maxRequestSize;
     private readonly RequestDispatcher _dispatcher;
     private readonly ILogger _logger;
+    private readonly bool _zeroCopy;
+    private readonly NetworkCounters? _counters;
+    private readonly List<RecordsSplice> _splices = new();
+    private SpliceSender? _spliceSender;
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _busy;
     private long _lastActivityTicks = Environment.TickCount64;
 
-    public Connection(long id, Socket socket, string listenerName, int maxRequestSize, RequestDispatcher dispatcher, ILogger logger)
+    public Connection(long id, Socket socket, string listenerName, int maxRequestSize, RequestDispatcher dispatcher, ILogger logger,
+        bool zeroCopy = false, NetworkCounters? counters = null)
     {
+        _zeroCopy = zeroCopy;
+        _counters = counters;
         Id = id;
         _socket = socket;
         _listenerName = listenerName;
@@ -179,7 +186,7 @@ internal sealed partial class Connection : IDisposable
             return false;
         }
 
-        var context = new RequestContext(header, _listenerName, LocalEndPoint, RemoteEndPoint);
+        var context = new RequestContext(header, _listenerName, LocalEndPoint, RemoteEndPoint, _zeroCopy);
         try
         {
             var pending = _dispatcher.DispatchAsync(context, request);
@@ -189,7 +196,12 @@ internal sealed partial class Connection : IDisposable
                 await _output.FlushAsync(CancellationToken.None).ConfigureAwait(false);
             }
             var response = await pending.ConfigureAwait(false);
-            if (response is not null)
+            if (response is not null && context.SplicedBytes > 0)
+            {
+                await WriteSplicedResponseAsync(header.CorrelationId, header.ApiKey, header.RequestApiVersion, response, context.SplicedBytes)
+                    .ConfigureAwait(false);
+            }
+            else if (response is not null)
             {
                 WriteResponse(header.CorrelationId, header.ApiKey, header.RequestApiVersion, response);
             }
@@ -220,6 +232,41 @@ internal sealed partial class Connection : IDisposable
             throw new InvalidOperationException($"{key} v{version} response wrote {writer.Position} bytes, sized {size}");
         }
         _output.Advance(4 + size);
+    }
+
+    /// <summary>
+    /// Writes a response whose records partly live in segment files: serializes everything else into one pooled
+    /// buffer (the writer leaves gaps where the records go), sends what is queued in the pipe first to keep responses
+    /// in order, then hands the socket the buffer pieces and file ranges in turn. The runtime sends the file ranges
+    /// with sendfile(2) and waits for room in the socket buffer asynchronously, so a slow reader blocks nobody else.
+    /// </summary>
+    private async ValueTask WriteSplicedResponseAsync(int correlationId, ApiKey key, short version, IProtocolMessage response, int splicedBytes)
+    {
+        short headerVersion = ApiMessages.ResponseHeaderVersion(key, version);
+        int size = ResponseHeader.Size(headerVersion) + response.Size(version);
+        int inlineSize = 4 + size - splicedBytes;
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(inlineSize);
+        try
+        {
+            _splices.Clear();
+            BinaryPrimitives.WriteInt32BigEndian(buffer, size);
+            var writer = new ProtocolWriter(buffer.AsSpan(4, inlineSize - 4), _splices);
+            ResponseHeader.Write(ref writer, correlationId, headerVersion);
+            response.Write(ref writer, version);
+            if (writer.Position != inlineSize - 4)
+            {
+                throw new InvalidOperationException($"{key} v{version} response wrote {writer.Position} inline bytes, sized {inlineSize - 4}");
+            }
+            await _output.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            _spliceSender ??= new SpliceSender(_socket);
+            _counters?.AddZeroCopyResponse(splicedBytes);
+            await _spliceSender.SendAsync(buffer, inlineSize, _splices).ConfigureAwait(false);
+        }
+        finally
+        {
+            _splices.Clear();
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     /// <summary>Closes the socket from outside the read loop (idle timeout, forced shutdown).</summary>
@@ -271,6 +318,7 @@ internal sealed partial class Connection : IDisposable
 
     public void Dispose()
     {
+        _spliceSender?.Dispose();
         _stream.Dispose();
         _socket.Dispose();
     }

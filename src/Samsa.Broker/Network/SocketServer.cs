@@ -34,6 +34,8 @@ internal sealed partial class SocketServer : IAsyncDisposable
 
     public int ConnectionCount => _connections.Count;
 
+    public NetworkCounters Counters { get; } = new();
+
     public void Start()
     {
         foreach (var listener in _config.Listeners)
@@ -120,10 +122,18 @@ internal sealed partial class SocketServer : IAsyncDisposable
                 socket.ReceiveBufferSize = _config.SocketReceiveBufferBytes;
             }
             long id = Interlocked.Increment(ref _nextConnectionId);
-            var connection = new Connection(id, socket, listener.Name, _config.SocketRequestMaxBytes, _dispatcher, _logger);
+            var connection = new Connection(id, socket, listener.Name, _config.SocketRequestMaxBytes, _dispatcher, _logger,
+                zeroCopy: _config.SocketZeroCopyEnable && IsPlaintext(listener.Name), Counters);
             _connections[id] = connection;
             _ = RunConnectionAsync(connection);
         }
+    }
+
+    /// <summary>True when the listener carries bytes in the clear, so records can go from the file to the socket untouched.</summary>
+    private bool IsPlaintext(string listenerName)
+    {
+        string protocol = _config.ListenerSecurityProtocolMap.GetValueOrDefault(listenerName, listenerName);
+        return protocol is "PLAINTEXT" or "SASL_PLAINTEXT";
     }
 
     private async Task RunConnectionAsync(Connection connection)
