@@ -231,6 +231,11 @@ internal sealed class Cleaner : IDisposable
                         ReadOnlyMemory<byte> batch = BatchAt(segment, position, size, stats, out RecordBatchHeader header);
                         position += header.TotalSize;
                         ReadOnlySpan<byte> retained = FilterBatch(batch, header, endOffset, deleteHorizonMs, stats);
+                        if (retained.IsEmpty && position == size && ReferenceEquals(segment, group[^1]))
+                        {
+                            retained = EmptyBatch(batch.Span);
+                        }
+
                         if (retained.IsEmpty)
                         {
                             continue;
@@ -253,6 +258,8 @@ internal sealed class Cleaner : IDisposable
                 index.TrimToValidSize();
                 index.Flush();
             }
+
+            SegmentSwap.Completed(directory, "wrote the cleaned files");
 
             SegmentSwap.RenameCleanedToSwap(directory, baseOffset);
             swapStarted = true;
@@ -318,7 +325,7 @@ internal sealed class Cleaner : IDisposable
         }
 
         stats.RecordsRemoved += total - kept;
-        if (kept == total)
+        if (kept == total && total > 0)
         {
             return batch;
         }
@@ -351,6 +358,24 @@ internal sealed class Cleaner : IDisposable
         }
 
         return _rebuilt.WrittenSpan;
+    }
+
+    /// <summary>
+    /// The batch's header alone: no records, no compression, same offsets and producer fields. It ends a cleaned
+    /// segment whose last batch lost every record, so the segment still ends at the offset the old ones did (which is
+    /// what crash recovery reads to know which segments a swap replaces) and the producer's last sequence survives.
+    /// </summary>
+    private ReadOnlySpan<byte> EmptyBatch(ReadOnlySpan<byte> batch)
+    {
+        _rebuilt.Clear();
+        _rebuilt.Write(batch[..RecordBatchHeader.HeaderSize]);
+        Span<byte> header = _rebuilt.WrittenSpan;
+        short attributes = BinaryPrimitives.ReadInt16BigEndian(header[RecordBatchHeader.AttributesOffset..]);
+        BinaryPrimitives.WriteInt16BigEndian(header[RecordBatchHeader.AttributesOffset..], (short)(attributes & ~RecordBatchHeader.CompressionMask));
+        BinaryPrimitives.WriteInt32BigEndian(header[RecordBatchHeader.BatchLengthOffset..], RecordBatchHeader.MinBatchLength);
+        BinaryPrimitives.WriteInt32BigEndian(header[RecordBatchHeader.RecordsCountOffset..], 0);
+        RecordBatch.WriteCrc(header);
+        return header;
     }
 
     /// <summary>

@@ -29,7 +29,9 @@ namespace Samsa.Storage;
 /// <see cref="LogConfig.DeleteRetentionMs"/> (by its own timestamp). Offsets never move: a rewritten batch keeps its
 /// base offset, LastOffsetDelta, timestamps base and producer id, epoch and sequence; the retained records are copied
 /// byte for byte (recompressed with the batch's codec) and the count, CreateTime max timestamp, length and CRC are
-/// recomputed. A batch left with no record is dropped, leaving a gap that reads skip. Control and transactional
+/// recomputed. A batch left with no record is dropped, leaving a gap that reads skip, except the last batch of a
+/// group, which stays as an empty batch (header only, uncompressed) so the cleaned segment ends at the same offset as
+/// the segments it replaces (crash recovery relies on it). Control and transactional
 /// batches are kept as they are, and their keys replace nothing. The new checkpoint is the end of the pass. Reads and
 /// writes go through chunks of <c>log.cleaner.io.buffer.size</c> and are held under
 /// <c>log.cleaner.io.max.bytes.per.second</c>.
@@ -47,9 +49,7 @@ namespace Samsa.Storage;
 /// At <see cref="PartitionLog.Open"/>: <c>.cleaned</c> and <c>.deleted</c> files are removed, as are <c>.swap</c> files
 /// without a <c>.log.swap</c> of the same base; each <c>B.log.swap</c> then replaces every segment whose base offset lies
 /// in [B, max(B + 1, the swap's next offset)) and takes its live name. A crash before step 2 completes thus leaves the
-/// old segments; after it, the cleaned one; never both, never neither. (Old segments whose records were all removed
-/// and lie past the swap's next offset survive a crash in step 3: they hold only superseded records at their own
-/// offsets, and the next pass removes them.)
+/// old segments; after it, the cleaned one; never both, never neither.
 /// </para>
 /// <para>
 /// Each log dir keeps the checkpoints of its logs in <c>cleaner-offset-checkpoint</c> (see

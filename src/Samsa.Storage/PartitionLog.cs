@@ -508,6 +508,7 @@ public sealed class PartitionLog : IDisposable
 
             Volatile.Write(ref _segments, updated);
             DeleteReplacedSegments(oldSegments);
+            SegmentSwap.Completed(Directory, "removed the replaced segments");
             return true;
         }
     }

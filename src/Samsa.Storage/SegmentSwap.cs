@@ -22,6 +22,12 @@ internal static partial class SegmentSwap
     /// <summary>The files a segment may have; the log file must come first (it is renamed last in a swap).</summary>
     public static readonly string[] SegmentFileSuffixes = [LogSegment.LogFileSuffix, OffsetIndex.FileSuffix, ".timeindex", ".txnindex"];
 
+    /// <summary>
+    /// Called with the partition directory after every file step of a swap (each rename, each fsync of the cleaned
+    /// files); tests use it to capture the files as a crash at that moment would leave them.
+    /// </summary>
+    internal static Action<string, string>? StepCompleted { get; set; }
+
     /// <summary><c>&lt;base&gt;&lt;fileSuffix&gt;&lt;stage&gt;</c> in <paramref name="directory"/>; an empty stage is the live file.</summary>
     public static string PathOf(string directory, long baseOffset, string fileSuffix, string stage = "") =>
         Path.Combine(directory, LogSegment.FileName(baseOffset, fileSuffix) + stage);
@@ -226,11 +232,15 @@ internal static partial class SegmentSwap
         return next;
     }
 
+    /// <summary>Reports a finished step to <see cref="StepCompleted"/>.</summary>
+    internal static void Completed(string directory, string step) => StepCompleted?.Invoke(directory, step);
+
     private static void MoveIfExists(string from, string to)
     {
         if (File.Exists(from))
         {
             File.Move(from, to, overwrite: true);
+            Completed(Path.GetDirectoryName(to)!, "renamed " + Path.GetFileName(from) + " to " + Path.GetFileName(to));
         }
     }
 
