@@ -158,6 +158,12 @@ internal sealed partial class TopicManager
             MaxIndexSize = settings.SegmentIndexBytes,
             FlushIntervalMessages = settings.FlushMessages,
             FlushIntervalMs = settings.FlushMs,
+            Compact = (settings.CleanupPolicy & CleanupPolicy.Compact) != 0,
+            Delete = (settings.CleanupPolicy & CleanupPolicy.Delete) != 0,
+            DeleteRetentionMs = settings.DeleteRetentionMs,
+            MinCleanableDirtyRatio = settings.MinCleanableDirtyRatio,
+            MinCompactionLagMs = settings.MinCompactionLagMs,
+            MaxCompactionLagMs = settings.MaxCompactionLagMs,
         };
 
     private void OpenPartitions(TopicRecord topic)
