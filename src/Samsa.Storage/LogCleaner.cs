@@ -240,15 +240,17 @@ public sealed class LogCleaner : IDisposable
         {
             throw;
         }
-        catch (Exception ex) when (!ReferenceEquals(_logs.GetLog(log.TopicPartition), log) && ex is IOException or ObjectDisposedException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is ObjectDisposedException
+            || (!ReferenceEquals(_logs.GetLog(log.TopicPartition), log) && ex is IOException or UnauthorizedAccessException))
         {
+            // A segment went (retention, truncation) or the whole log did (deletion) under the pass.
             CleanerLog.CleaningAborted(_logger, name);
             return false;
         }
-        catch (Exception ex) when (ex is IOException or InvalidDataException or InvalidRecordException or InvalidOperationException
-            or UnauthorizedAccessException or ObjectDisposedException or Protocol.Compression.CorruptCompressedDataException
-            or Protocol.Compression.DecompressionLimitExceededException or Protocol.Compression.CompressionLibraryMissingException)
+        catch (Exception ex)
         {
+            // Corrupt data, a missing codec, a full disk: this log waits for a restart; a background thread never
+            // takes the broker down.
             lock (_stateLock)
             {
                 _uncleanable.Add(log);
