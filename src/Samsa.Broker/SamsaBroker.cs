@@ -27,6 +27,7 @@ public sealed partial class SamsaBroker : IAsyncDisposable
     private readonly ILogger _logger;
     private SystemTimer? _timer;
     private GroupCoordinator? _groups;
+    private LogCleaner? _cleaner;
     private int _stopped;
 
     private SamsaBroker(BrokerConfig config, LogManager logManager, SocketServer server, string clusterId, ILogger logger)
@@ -77,9 +78,11 @@ public sealed partial class SamsaBroker : IAsyncDisposable
         }
 
         var logManager = new LogManager(config.LogDirs, LogConfig.Default, loggerFactory.CreateLogger("Samsa.Storage"), time);
+        LogCleaner? cleaner = null;
         try
         {
             logManager.LoadLogs(tp => store.TryGetTopic(tp.Topic, out var topic) ? TopicManager.LogConfigFor(config, topic.Configs) : TopicManager.LogConfigFor(config, new Dictionary<string, string>()));
+            cleaner = StartLogCleaner(config, logManager, loggerFactory, time);
             var replicaManager = new ReplicaManager(logManager, logger, time);
             var topicManager = new TopicManager(config, store, replicaManager, logger);
             topicManager.LoadTopics(logManager.AllLogs.Select(l => l.TopicPartition).ToList());
@@ -105,15 +108,47 @@ public sealed partial class SamsaBroker : IAsyncDisposable
                 int port = advertised is null || advertised.Port == 0 ? endPoint.Port : advertised.Port;
                 context.SetAdvertised(name, host, port);
             }
-            var broker = new SamsaBroker(config, logManager, server, store.ClusterId, logger) { _timer = timer, _groups = groups };
+            var broker = new SamsaBroker(config, logManager, server, store.ClusterId, logger) { _timer = timer, _groups = groups, _cleaner = cleaner };
             LogStarted(logger, config.BrokerId, started.ElapsedMilliseconds, topicManager.Topics.Count);
             return Task.FromResult(broker);
         }
         catch
         {
+            cleaner?.Stop();
             logManager.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Starts the log cleaner when <c>log.cleaner.enable</c> is set and <c>log.cleaner.threads</c> is above 0.</summary>
+    private static LogCleaner? StartLogCleaner(BrokerConfig config, LogManager logManager, ILoggerFactory loggerFactory, TimeProvider time)
+    {
+        if (!config.LogCleanerEnable || config.LogCleanerThreads == 0)
+        {
+            return null;
+        }
+
+        var cleanerConfig = new CleanerConfig
+        {
+            Threads = config.LogCleanerThreads,
+            DedupeBufferSize = config.LogCleanerDedupeBufferSize,
+            DedupeBufferLoadFactor = config.LogCleanerIoBufferLoadFactor,
+            IoBufferSize = config.LogCleanerIoBufferSize,
+            MaxIoBytesPerSecond = config.LogCleanerIoMaxBytesPerSecond,
+            BackoffMs = config.LogCleanerBackoffMs,
+        };
+        try
+        {
+            cleanerConfig.Validate();
+        }
+        catch (ArgumentException ex)
+        {
+            throw new ConfigException($"Invalid log cleaner configuration (log.cleaner.*): {ex.Message}", ex) { Key = "log.cleaner.dedupe.buffer.size" };
+        }
+
+        var cleaner = new LogCleaner(logManager, cleanerConfig, loggerFactory.CreateLogger("Samsa.LogCleaner"), time);
+        cleaner.Start();
+        return cleaner;
     }
 
     private static string DefaultHost(IPEndPoint bound) =>
@@ -153,6 +188,7 @@ public sealed partial class SamsaBroker : IAsyncDisposable
         await _server.StopAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
         _groups?.Dispose();
         _timer?.Dispose();
+        _cleaner?.Stop();
         _logManager.Dispose();
         LogStopped(_logger, Config.BrokerId);
     }

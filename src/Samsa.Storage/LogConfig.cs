@@ -74,6 +74,30 @@ public sealed record LogConfig
     /// <summary><c>cleanup.policy</c> includes <c>compact</c>: the log cleaner keeps the newest record per key. Default false.</summary>
     public bool Compact { get; init; }
 
+    /// <summary>
+    /// <c>delete.retention.ms</c>: how long a tombstone (a record with a null value) survives compaction, measured from
+    /// the tombstone's own timestamp (its batch's MaxTimestamp for LogAppendTime). Default 86400000 (one day).
+    /// </summary>
+    public long DeleteRetentionMs { get; init; } = 86400000;
+
+    /// <summary>
+    /// <c>min.cleanable.dirty.ratio</c>: a compacted log is cleaned once the bytes after the cleaner checkpoint are at
+    /// least this fraction of the log's non-active bytes. Default 0.5.
+    /// </summary>
+    public double MinCleanableDirtyRatio { get; init; } = 0.5;
+
+    /// <summary>
+    /// <c>min.compaction.lag.ms</c>: a segment holding a record newer than this is not cleaned yet, nor is anything
+    /// after it. Default 0.
+    /// </summary>
+    public long MinCompactionLagMs { get; init; }
+
+    /// <summary>
+    /// <c>max.compaction.lag.ms</c>: a log whose oldest uncleaned segment starts with a batch older than this is cleaned
+    /// whatever its dirty ratio. Default <see cref="long.MaxValue"/> (never forced).
+    /// </summary>
+    public long MaxCompactionLagMs { get; init; } = long.MaxValue;
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first setting out of range.</summary>
     public void Validate()
     {
@@ -125,6 +149,31 @@ public sealed record LogConfig
         if (FileDeleteDelayMs < 0)
         {
             throw new ArgumentException($"FileDeleteDelayMs must not be negative, not {FileDeleteDelayMs}.");
+        }
+
+        ValidateCompaction();
+    }
+
+    private void ValidateCompaction()
+    {
+        if (DeleteRetentionMs < 0)
+        {
+            throw new ArgumentException($"DeleteRetentionMs must not be negative, not {DeleteRetentionMs}.");
+        }
+
+        if (!(MinCleanableDirtyRatio >= 0 && MinCleanableDirtyRatio <= 1))
+        {
+            throw new ArgumentException($"MinCleanableDirtyRatio must be in [0, 1], not {MinCleanableDirtyRatio}.");
+        }
+
+        if (MinCompactionLagMs < 0)
+        {
+            throw new ArgumentException($"MinCompactionLagMs must not be negative, not {MinCompactionLagMs}.");
+        }
+
+        if (MaxCompactionLagMs < 1)
+        {
+            throw new ArgumentException($"MaxCompactionLagMs must be at least 1, not {MaxCompactionLagMs}.");
         }
     }
 }

@@ -49,7 +49,7 @@ public sealed class PartitionLog : IDisposable
     public const string DeletedFileSuffix = ".deleted";
 
     /// <summary>The files that make up one segment (those that exist): the log and its indexes.</summary>
-    private static readonly string[] SegmentFileSuffixes = [LogSegment.LogFileSuffix, OffsetIndex.FileSuffix, TimeIndex.FileSuffix, ".txnindex"];
+    private static readonly string[] SegmentFileSuffixes = SegmentSwap.SegmentFileSuffixes;
 
     private readonly Lock _lock = new();
     private readonly ILogger _logger;
@@ -167,6 +167,7 @@ public sealed class PartitionLog : IDisposable
         logger ??= NullLogger.Instance;
         timeProvider ??= TimeProvider.System;
         System.IO.Directory.CreateDirectory(directory);
+        SegmentSwap.RecoverInterruptedSwaps(directory, topicPartition.ToString(), logger);
         DeleteLeftoverDeletedFiles(directory);
 
         var baseOffsets = new List<long>();
@@ -850,6 +851,105 @@ public sealed class PartitionLog : IDisposable
             {
                 throw new IOException($"Closing the log of {TopicPartition} failed.", failure);
             }
+        }
+    }
+
+    /// <summary>
+    /// Swaps the cleaned segment whose files wait as <c>&lt;base&gt;.*.swap</c> in for <paramref name="oldSegments"/>
+    /// (consecutive, not the active one, the first with base offset <paramref name="replacementBaseOffset"/>): renames
+    /// the old files to <c>.deleted</c>, the swap files to live names, opens the new segment and publishes the new
+    /// segment array, then removes the old segments. Returns false, changing nothing, when the log is closed or no
+    /// longer holds exactly those segments (retention or truncation got there first). The protocol and its crash
+    /// recovery are described in <see cref="LogCleaner"/>.
+    /// A reader that still holds an old segment keeps reading it until the segment is removed.
+    /// </summary>
+    internal bool ReplaceSegments(IReadOnlyList<LogSegment> oldSegments, long replacementBaseOffset)
+    {
+        ArgumentNullException.ThrowIfNull(oldSegments);
+        if (oldSegments.Count == 0 || oldSegments[0].BaseOffset != replacementBaseOffset)
+        {
+            throw new ArgumentException("The replacement must start where the first old segment starts.", nameof(oldSegments));
+        }
+
+        lock (_lock)
+        {
+            if (_closed)
+            {
+                return false;
+            }
+
+            LogSegment[] segments = _segments;
+            int first = Array.IndexOf(segments, oldSegments[0]);
+            if (first < 0 || first + oldSegments.Count >= segments.Length)
+            {
+                return false;
+            }
+
+            for (int i = 1; i < oldSegments.Count; i++)
+            {
+                if (!ReferenceEquals(segments[first + i], oldSegments[i]))
+                {
+                    return false;
+                }
+            }
+
+            foreach (LogSegment old in oldSegments)
+            {
+                SegmentSwap.RenameLiveToDeleted(Directory, old.BaseOffset);
+            }
+
+            SegmentSwap.RenameSwapToLive(Directory, replacementBaseOffset);
+            LogSegment replacement = LogSegment.Open(Directory, replacementBaseOffset, Config);
+            if (!replacement.TryLoadInactive())
+            {
+                replacement.RebuildIndex();
+                replacement.OnBecomeInactive();
+            }
+            var updated = new LogSegment[segments.Length - oldSegments.Count + 1];
+            Array.Copy(segments, updated, first);
+            updated[first] = replacement;
+            Array.Copy(segments, first + oldSegments.Count, updated, first + 1, segments.Length - first - oldSegments.Count);
+
+            // The high watermark is published first: a reader pairing it with the old array reads less, never more.
+            LogOffsetMetadata highWatermark = _highWatermark;
+            bool relocate = false;
+            foreach (LogSegment old in oldSegments)
+            {
+                relocate |= ReferenceEquals(highWatermark.Segment, old);
+            }
+
+            if (relocate)
+            {
+                long position = replacement.FindBatchPosition(highWatermark.Offset, replacement.Size);
+                Volatile.Write(ref _highWatermark, new LogOffsetMetadata(highWatermark.Offset, replacement, position));
+            }
+
+            Volatile.Write(ref _segments, updated);
+            DeleteReplacedSegments(oldSegments);
+            SegmentSwap.Completed(Directory, "removed the replaced segments");
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Queues segments replaced by <see cref="ReplaceSegments"/>, whose files were already renamed to <c>.deleted</c>,
+    /// for deletion after <see cref="LogConfig.FileDeleteDelayMs"/>, so reads that hold them finish. Caller holds the lock.
+    /// </summary>
+    private void DeleteReplacedSegments(IReadOnlyList<LogSegment> replaced)
+    {
+        foreach (LogSegment segment in replaced)
+        {
+            var files = new List<string>(SegmentFileSuffixes.Length);
+            foreach (string suffix in SegmentFileSuffixes)
+            {
+                string path = Path.Combine(Directory, LogSegment.FileName(segment.BaseOffset, suffix) + DeletedFileSuffix);
+                if (File.Exists(path))
+                {
+                    files.Add(path);
+                }
+            }
+
+            _pendingDeletions.Add(new PendingSegmentDeletion(segment, [.. files], _time.GetTimestamp()));
         }
     }
 

@@ -165,6 +165,10 @@ internal sealed partial class TopicManager
             FileDeleteDelayMs = settings.FileDeleteDelayMs,
             Delete = settings.CleanupPolicy.HasFlag(CleanupPolicy.Delete),
             Compact = settings.CleanupPolicy.HasFlag(CleanupPolicy.Compact),
+            DeleteRetentionMs = settings.DeleteRetentionMs,
+            MinCleanableDirtyRatio = settings.MinCleanableDirtyRatio,
+            MinCompactionLagMs = settings.MinCompactionLagMs,
+            MaxCompactionLagMs = settings.MaxCompactionLagMs,
         };
 
     private void OpenPartitions(TopicRecord topic)

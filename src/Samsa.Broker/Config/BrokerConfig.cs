@@ -249,6 +249,12 @@ public sealed record BrokerConfig
     /// <summary>log.cleaner.io.buffer.size (default 524288).</summary>
     public int LogCleanerIoBufferSize { get; init; } = 524288;
 
+    /// <summary>log.cleaner.io.buffer.load.factor (default 0.9): how full the cleaner's offset map gets before a pass stops adding keys.</summary>
+    public double LogCleanerIoBufferLoadFactor { get; init; } = 0.9;
+
+    /// <summary>log.cleaner.io.max.bytes.per.second (default 1.7976931348623157E+308, unlimited): the cleaner threads' combined I/O cap.</summary>
+    public double LogCleanerIoMaxBytesPerSecond { get; init; } = double.MaxValue;
+
     /// <summary>log.cleaner.min.cleanable.ratio (default 0.5).</summary>
     public double LogCleanerMinCleanableRatio { get; init; } = 0.5;
 

@@ -262,6 +262,8 @@ public static class BrokerConfigLoader
             LogCleanerBackoffMs = values.Long("log.cleaner.backoff.ms"),
             LogCleanerDedupeBufferSize = values.Long("log.cleaner.dedupe.buffer.size"),
             LogCleanerIoBufferSize = values.Int("log.cleaner.io.buffer.size"),
+            LogCleanerIoBufferLoadFactor = values.Double("log.cleaner.io.buffer.load.factor"),
+            LogCleanerIoMaxBytesPerSecond = values.Double("log.cleaner.io.max.bytes.per.second"),
             LogCleanerMinCleanableRatio = values.Double("log.cleaner.min.cleanable.ratio"),
             LogCleanerDeleteRetentionMs = values.Long("log.cleaner.delete.retention.ms"),
             LogCleanerMinCompactionLagMs = values.Long("log.cleaner.min.compaction.lag.ms"),

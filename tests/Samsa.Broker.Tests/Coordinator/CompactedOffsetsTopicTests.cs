@@ -1,0 +1,82 @@
+using System.Globalization;
+using Samsa.Broker.Tests.Infrastructure;
+using Samsa.Protocol;
+using Samsa.Protocol.Messages;
+
+namespace Samsa.Broker.Tests.Coordinator;
+
+/// <summary>__consumer_offsets is compacted by the broker's cleaner, and the groups load from the cleaned log.</summary>
+public sealed class CompactedOffsetsTopicTests : IAsyncLifetime
+{
+    private TestBroker _broker = null!;
+
+    public async Task InitializeAsync()
+    {
+        _broker = await TestBroker.StartAsync(c => c with
+        {
+            GroupInitialRebalanceDelayMs = 0,
+            OffsetsTopicNumPartitions = 1,
+            OffsetsTopicSegmentBytes = 1024,
+            LogCleanerMinCleanableRatio = 0.01,
+            LogCleanerBackoffMs = 20,
+        });
+        using var admin = await _broker.ConnectAsync();
+        await admin.SendAsync<CreateTopicsResponse>(Requests.CreateTopic("orders", 2), 5);
+    }
+
+    public async Task DisposeAsync() => await _broker.DisposeAsync();
+
+    [Fact]
+    public async Task Committed_offsets_load_from_a_cleaned_offsets_topic()
+    {
+        const int Commits = 60;
+        using (var client = await GroupClient.ConnectAsync(_broker))
+        {
+            Assert.Equal(ErrorCode.None, await client.CommitAsync("early", -1, "", "orders", 1, 77, "once"));
+            for (int i = 1; i <= Commits; i++)
+            {
+                Assert.Equal(ErrorCode.None, await client.CommitAsync("busy", -1, "", "orders", 0, i, "commit-" + i));
+            }
+        }
+
+        string checkpoint = Path.Combine(_broker.DataDir, "cleaner-offset-checkpoint");
+        await Eventually.True(() => CheckpointOf(checkpoint, "__consumer_offsets 0 ") >= Commits / 2, "the cleaner to pass the middle of __consumer_offsets-0", TimeSpan.FromSeconds(30));
+        Assert.True(RecordsIn("__consumer_offsets-0") < Commits / 2, "the cleaned log still holds most commits");
+
+        await _broker.RestartAsync();
+        using var after = await GroupClient.ConnectAsync(_broker);
+        Assert.Equal(((long)Commits, "commit-" + Commits), await after.FetchOffsetAsync("busy", "orders", 0));
+        Assert.Equal((77L, "once"), await after.FetchOffsetAsync("early", "orders", 1));
+    }
+
+    private static long CheckpointOf(string path, string prefix)
+    {
+        try
+        {
+            string? line = File.ReadAllLines(path).FirstOrDefault(l => l.StartsWith(prefix, StringComparison.Ordinal));
+            return line is null ? -1 : long.Parse(line[prefix.Length..], CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return -1;
+        }
+    }
+
+    /// <summary>Records in the partition's segment files, counted from the batch headers.</summary>
+    private int RecordsIn(string partitionDirectory)
+    {
+        int records = 0;
+        foreach (string file in Directory.EnumerateFiles(Path.Combine(_broker.DataDir, partitionDirectory), "*.log"))
+        {
+            byte[] bytes = File.ReadAllBytes(file);
+            int position = 0;
+            while (position + 61 <= bytes.Length)
+            {
+                records += System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(position + 57));
+                position += 12 + System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(position + 8));
+            }
+        }
+
+        return records;
+    }
+}
