@@ -26,6 +26,7 @@ public sealed partial class SamsaBroker : IAsyncDisposable
     private readonly SocketServer _server;
     private readonly ILogger _logger;
     private SystemTimer? _timer;
+    private ReplicaManager? _replicas;
     private GroupCoordinator? _groups;
     private int _stopped;
 
@@ -39,6 +40,9 @@ public sealed partial class SamsaBroker : IAsyncDisposable
     }
 
     public BrokerConfig Config { get; }
+
+    /// <summary>The partitions and the fetch purgatory, for in-process tests.</summary>
+    internal ReplicaManager Replicas => _replicas!;
 
     public string ClusterId { get; }
 
@@ -74,10 +78,11 @@ public sealed partial class SamsaBroker : IAsyncDisposable
         }
 
         var logManager = new LogManager(config.LogDirs, LogConfig.Default, loggerFactory.CreateLogger("Samsa.Storage"), time);
+        ReplicaManager? replicaManager = null;
         try
         {
             logManager.LoadLogs(tp => store.TryGetTopic(tp.Topic, out var topic) ? TopicManager.LogConfigFor(config, topic.Configs) : TopicManager.LogConfigFor(config, new Dictionary<string, string>()));
-            var replicaManager = new ReplicaManager(logManager, logger, time);
+            replicaManager = new ReplicaManager(logManager, logger, time, config.FetchPurgatoryPurgeIntervalRequests);
             var topicManager = new TopicManager(config, store, replicaManager, logger);
             topicManager.LoadTopics(logManager.AllLogs.Select(l => l.TopicPartition).ToList());
             logManager.StartBackgroundTasks(new LogScheduleOptions
@@ -102,12 +107,13 @@ public sealed partial class SamsaBroker : IAsyncDisposable
                 int port = advertised is null || advertised.Port == 0 ? endPoint.Port : advertised.Port;
                 context.SetAdvertised(name, host, port);
             }
-            var broker = new SamsaBroker(config, logManager, server, store.ClusterId, logger) { _timer = timer, _groups = groups };
+            var broker = new SamsaBroker(config, logManager, server, store.ClusterId, logger) { _timer = timer, _groups = groups, _replicas = replicaManager };
             LogStarted(logger, config.BrokerId, started.ElapsedMilliseconds, topicManager.Topics.Count);
             return Task.FromResult(broker);
         }
         catch
         {
+            replicaManager?.Dispose();
             logManager.Dispose();
             throw;
         }
@@ -147,9 +153,12 @@ public sealed partial class SamsaBroker : IAsyncDisposable
             return;
         }
         _groups?.AbortPendingRequests();
+        // Waiting fetches answer now rather than holding the connections open until max.wait.ms.
+        _replicas?.CompleteDelayedRequests();
         await _server.StopAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
         _groups?.Dispose();
         _timer?.Dispose();
+        _replicas?.Dispose();
         _logManager.Dispose();
         LogStopped(_logger, Config.BrokerId);
     }
