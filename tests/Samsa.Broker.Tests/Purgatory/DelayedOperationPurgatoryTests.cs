@@ -125,26 +125,32 @@ public sealed class DelayedOperationPurgatoryTests : IDisposable
             var operation = new TestOperation(10);
             Assert.False(purgatory.TryCompleteElseWatch(operation, [A, B]));
 
+            // Ready but not yet checked: the checks and the expiry race to complete it, each starting a little
+            // earlier or later than the others from one iteration to the next.
+            operation.Ready = true;
+            int[] delays = [Random.Shared.Next(1_000), Random.Shared.Next(1_000), Random.Shared.Next(1_000)];
             var threads = new[]
             {
                 new Thread(() =>
                 {
                     start.SignalAndWait();
-                    operation.Ready = true;
+                    Thread.SpinWait(delays[0]);
                     purgatory.CheckAndComplete(A);
                 }),
                 new Thread(() =>
                 {
                     start.SignalAndWait();
+                    Thread.SpinWait(delays[1]);
                     purgatory.CheckAndComplete(B);
-                    purgatory.CheckAndComplete(A);
                 }),
                 new Thread(() =>
                 {
                     start.SignalAndWait();
+                    Thread.SpinWait(delays[2]);
                     Advance(purgatory, 10);
                 }),
             };
+            Random.Shared.Shuffle(threads);
             foreach (var thread in threads)
             {
                 thread.Start();
@@ -169,6 +175,8 @@ public sealed class DelayedOperationPurgatoryTests : IDisposable
             Assert.Equal(0, purgatory.Watched);
         }
         Assert.Equal(400, completedByCheck + completedByExpiry);
+        // Both sides won some races, so the race was really run.
+        Assert.True(completedByCheck > 0 && completedByExpiry > 0, $"checks won {completedByCheck}, expiries {completedByExpiry}");
     }
 
     [Fact]
