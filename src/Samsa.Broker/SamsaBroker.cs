@@ -26,6 +26,7 @@ public sealed partial class SamsaBroker : IAsyncDisposable
     private readonly SocketServer _server;
     private readonly ILogger _logger;
     private SystemTimer? _timer;
+    private ReplicaManager? _replicas;
     private GroupCoordinator? _groups;
     private LogCleaner? _cleaner;
     private int _stopped;
@@ -40,6 +41,9 @@ public sealed partial class SamsaBroker : IAsyncDisposable
     }
 
     public BrokerConfig Config { get; }
+
+    /// <summary>The partitions and the fetch purgatory, for in-process tests.</summary>
+    internal ReplicaManager Replicas => _replicas!;
 
     public string ClusterId { get; }
 
@@ -79,11 +83,12 @@ public sealed partial class SamsaBroker : IAsyncDisposable
 
         var logManager = new LogManager(config.LogDirs, LogConfig.Default, loggerFactory.CreateLogger("Samsa.Storage"), time);
         LogCleaner? cleaner = null;
+        ReplicaManager? replicaManager = null;
         try
         {
             logManager.LoadLogs(tp => store.TryGetTopic(tp.Topic, out var topic) ? TopicManager.LogConfigFor(config, topic.Configs) : TopicManager.LogConfigFor(config, new Dictionary<string, string>()));
             cleaner = StartLogCleaner(config, logManager, loggerFactory, time);
-            var replicaManager = new ReplicaManager(logManager, logger, time);
+            replicaManager = new ReplicaManager(logManager, logger, time, config.FetchPurgatoryPurgeIntervalRequests);
             var topicManager = new TopicManager(config, store, replicaManager, logger);
             topicManager.LoadTopics(logManager.AllLogs.Select(l => l.TopicPartition).ToList());
             logManager.StartBackgroundTasks(new LogScheduleOptions
@@ -108,13 +113,14 @@ public sealed partial class SamsaBroker : IAsyncDisposable
                 int port = advertised is null || advertised.Port == 0 ? endPoint.Port : advertised.Port;
                 context.SetAdvertised(name, host, port);
             }
-            var broker = new SamsaBroker(config, logManager, server, store.ClusterId, logger) { _timer = timer, _groups = groups, _cleaner = cleaner };
+            var broker = new SamsaBroker(config, logManager, server, store.ClusterId, logger) { _timer = timer, _groups = groups, _cleaner = cleaner, _replicas = replicaManager };
             LogStarted(logger, config.BrokerId, started.ElapsedMilliseconds, topicManager.Topics.Count);
             return Task.FromResult(broker);
         }
         catch
         {
             cleaner?.Stop();
+            replicaManager?.Dispose();
             logManager.Dispose();
             throw;
         }
@@ -185,10 +191,13 @@ public sealed partial class SamsaBroker : IAsyncDisposable
             return;
         }
         _groups?.AbortPendingRequests();
+        // Waiting fetches answer now rather than holding the connections open until max.wait.ms.
+        _replicas?.CompleteDelayedRequests();
         await _server.StopAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
         _groups?.Dispose();
         _timer?.Dispose();
         _cleaner?.Stop();
+        _replicas?.Dispose();
         _logManager.Dispose();
         LogStopped(_logger, Config.BrokerId);
     }

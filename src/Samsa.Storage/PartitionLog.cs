@@ -114,6 +114,17 @@ public sealed class PartitionLog : IDisposable
     /// <summary>Consumers read below this offset. Starts at the log end offset; the broker moves it.</summary>
     public long HighWatermark => Volatile.Read(ref _highWatermark).Offset;
 
+    /// <summary>
+    /// The high watermark with the base offset of the segment it falls in and its byte position there, read as one
+    /// consistent snapshot. Delayed fetches compare two snapshots to estimate the bytes appended in between without
+    /// reading the log. Lock-free.
+    /// </summary>
+    public (long Offset, long SegmentBaseOffset, long Position) HighWatermarkPosition()
+    {
+        LogOffsetMetadata highWatermark = Volatile.Read(ref _highWatermark);
+        return (highWatermark.Offset, highWatermark.Segment.BaseOffset, highWatermark.Position);
+    }
+
     public int SegmentCount => Volatile.Read(ref _segments).Length;
 
     /// <summary>A snapshot of the segments, oldest first.</summary>

@@ -5,15 +5,13 @@ using Samsa.Storage;
 namespace Samsa.Broker.Cluster;
 
 /// <summary>
-/// A partition this broker hosts: its log, leader epoch and the waiters of delayed fetches.
+/// A partition this broker hosts: its log, leader epoch and topic settings.
 /// On a single broker it is always the leader and the high watermark follows the log end after each
 /// append; replication will move the high watermark by the followers' fetch positions instead.
 /// Thread-safe.
 /// </summary>
 internal sealed class Partition
 {
-    private TaskCompletionSource _dataArrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
     private EffectiveTopicConfig _topicConfig;
 
     public Partition(TopicPartition topicPartition, PartitionLog log, EffectiveTopicConfig topicConfig)
@@ -39,13 +37,4 @@ internal sealed class Partition
 
     /// <summary>The topic's max.message.bytes: the largest batch accepted.</summary>
     public int MaxMessageBytes => TopicConfig.MaxMessageBytes;
-
-    /// <summary>Completes when data is next appended (delayed fetches wait on it).</summary>
-    public Task DataArrived => Volatile.Read(ref _dataArrived).Task;
-
-    public void SignalDataArrived()
-    {
-        var previous = Interlocked.Exchange(ref _dataArrived, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
-        previous.TrySetResult();
-    }
 }

@@ -2,27 +2,34 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Samsa.Protocol;
 using Samsa.Broker.Config;
+using Samsa.Broker.Purgatory;
 using Samsa.Storage;
 
 namespace Samsa.Broker.Cluster;
 
 /// <summary>
-/// The partitions hosted here and the append/read paths the Produce and Fetch handlers use.
-/// Thread-safe: each partition log serializes its own appends.
+/// The partitions hosted here, the append/read paths the Produce and Fetch handlers use, and the fetch purgatory where
+/// fetches wait for fetch.min.bytes: every successful append (and a partition's deletion) re-checks the fetches
+/// watching that partition. Thread-safe: each partition log serializes its own appends.
 /// </summary>
-internal sealed partial class ReplicaManager
+internal sealed partial class ReplicaManager : IDisposable
 {
     private readonly LogManager _logManager;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<TopicPartition, Partition> _partitions = new();
 
-    public ReplicaManager(LogManager logManager, ILogger logger, TimeProvider? time = null)
+    /// <param name="fetchPurgeInterval">fetch.purgatory.purge.interval.requests.</param>
+    public ReplicaManager(LogManager logManager, ILogger logger, TimeProvider? time = null, int fetchPurgeInterval = 1000)
     {
         _logManager = logManager;
         _logger = logger;
         _time = time ?? TimeProvider.System;
+        FetchPurgatory = new DelayedOperationPurgatory<DelayedFetch>("Fetch", new SystemTimer(_time), fetchPurgeInterval);
     }
+
+    /// <summary>Fetches waiting for fetch.min.bytes or max.wait.ms, keyed by partition.</summary>
+    public DelayedOperationPurgatory<DelayedFetch> FetchPurgatory { get; }
 
     public Partition? GetPartition(TopicPartition topicPartition) =>
         _partitions.TryGetValue(topicPartition, out var partition) ? partition : null;
@@ -41,9 +48,9 @@ internal sealed partial class ReplicaManager
 
     public void DeletePartition(TopicPartition topicPartition)
     {
-        if (_partitions.TryRemove(topicPartition, out var partition))
+        if (_partitions.TryRemove(topicPartition, out _))
         {
-            partition.SignalDataArrived();
+            FetchPurgatory.CheckAndComplete(topicPartition);
         }
         _logManager.DeleteLog(topicPartition);
     }
@@ -87,11 +94,17 @@ internal sealed partial class ReplicaManager
             return new PartitionAppendResult(ErrorCode.KafkaStorageError, -1, partition.Log.LogStartOffset);
         }
         partition.Log.UpdateHighWatermark(partition.Log.LogEndOffset);
-        partition.SignalDataArrived();
+        FetchPurgatory.CheckAndComplete(topicPartition);
         return new PartitionAppendResult(ErrorCode.None, appended.FirstOffset, partition.Log.LogStartOffset, validated.LogAppendTime);
     }
 
     public void FlushAll() => _logManager.FlushAll();
+
+    /// <summary>Answers every waiting fetch now and any later one at once (broker shutdown, before connections close).</summary>
+    public void CompleteDelayedRequests() => FetchPurgatory.Shutdown();
+
+    /// <summary>Completes the waiting fetches and stops the purgatory's timer.</summary>
+    public void Dispose() => FetchPurgatory.Dispose();
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Rejected a produce to {Topic}-{Partition}: {Error}: {Reason}")]
     private static partial void LogRejectedBatch(ILogger logger, string topic, int partition, ErrorCode error, string reason);

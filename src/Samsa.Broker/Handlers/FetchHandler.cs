@@ -1,5 +1,6 @@
 using Samsa.Broker.Cluster;
 using Samsa.Broker.Network;
+using Samsa.Broker.Purgatory;
 using Samsa.Protocol;
 using Samsa.Protocol.Messages;
 
@@ -9,7 +10,8 @@ namespace Samsa.Broker.Handlers;
 /// Fetch v4-12 for consumers: whole batches up to the high watermark (the last stable offset for
 /// read_committed), within max.bytes and each partition's max bytes, and always at least one whole
 /// batch for the first partition with data so that a large batch never stalls a consumer.
-/// When less than fetch.min.bytes is available the request waits up to max.wait.ms for appends.
+/// When less than fetch.min.bytes is available the request waits, up to max.wait.ms, as a <see cref="DelayedFetch"/> in
+/// the fetch purgatory, which appends to its partitions re-check; once it completes the partitions are read again.
 /// Fetch sessions (KIP-227) are not kept: every response carries session id 0, so clients send full fetches.
 /// </summary>
 internal sealed class FetchHandler(BrokerContext broker) : IRequestHandler
@@ -29,43 +31,46 @@ internal sealed class FetchHandler(BrokerContext broker) : IRequestHandler
             return response;
         }
 
-        long deadline = Environment.TickCount64 + request.MaxWaitMs;
-        while (true)
-        {
-            long remaining = deadline - Environment.TickCount64;
-            if (remaining <= 0)
-            {
-                break;
-            }
-            var waits = DataArrivedTasks(request);
-            using var timeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(remaining));
-            waits.Add(Task.Delay(Timeout.Infinite, timeout.Token));
-            await Task.WhenAny(waits).ConfigureAwait(false);
-            context.ReturnResponseBuffers();
-            response = Read(context, request, out bytes, out anyError);
-            if (bytes >= request.MinBytes || anyError)
-            {
-                break;
-            }
-        }
-        return response;
+        var delayedFetch = CreateDelayedFetch(request, response, bytes);
+        broker.Replicas.FetchPurgatory.TryCompleteElseWatch(delayedFetch, delayedFetch.Keys);
+        await delayedFetch.WaitAsync().ConfigureAwait(false);
+        context.ReturnResponseBuffers();
+        return Read(context, request, out _, out _);
     }
 
-    private List<Task> DataArrivedTasks(FetchRequest request)
+    /// <summary>
+    /// The waiting form of a fetch whose first read found <paramref name="bytes"/> (&lt; min.bytes) and no error: per
+    /// partition, the high watermark that read saw and a snapshot of its position, to measure appends against.
+    /// </summary>
+    private DelayedFetch CreateDelayedFetch(FetchRequest request, FetchResponse firstRead, int bytes)
     {
-        var tasks = new List<Task>();
+        int count = 0;
         foreach (var topic in request.Topics)
         {
-            foreach (var p in topic.Partitions)
+            count += topic.Partitions.Count;
+        }
+        var partitions = new FetchPartitionStatus[count];
+        var keys = new TopicPartition[count];
+        int i = 0;
+        for (int t = 0; t < request.Topics.Count; t++)
+        {
+            var topic = request.Topics[t];
+            var topicRead = firstRead.Responses[t];
+            for (int p = 0; p < topic.Partitions.Count; p++)
             {
-                var partition = broker.Replicas.GetPartition(new TopicPartition(topic.Topic, p.Partition));
-                if (partition is not null)
-                {
-                    tasks.Add(partition.DataArrived);
-                }
+                var fetchPartition = topic.Partitions[p];
+                var key = new TopicPartition(topic.Topic, fetchPartition.Partition);
+                // The first read found every partition (a missing one is an error, answered at once); one deleted since
+                // is null here, which the first check treats as gone.
+                var partition = broker.Replicas.GetPartition(key);
+                var snapshot = partition is null ? default : partition.Log.HighWatermarkPosition();
+                partitions[i] = new FetchPartitionStatus(key, partition, fetchPartition.FetchOffset, fetchPartition.PartitionMaxBytes,
+                    topicRead.Partitions[p].HighWatermark, snapshot);
+                keys[i] = key;
+                i++;
             }
         }
-        return tasks;
+        return new DelayedFetch(request.MaxWaitMs, request.MinBytes, bytes, broker.Replicas, partitions, keys);
     }
 
     private FetchResponse Read(RequestContext context, FetchRequest request, out int totalBytes, out bool anyError)
