@@ -10,6 +10,11 @@ internal static class Program
         {
             return await GroupPerf.RunAsync(args[1..]);
         }
+
+        if (args.Length > 0 && args[0] == "append")
+        {
+            return AppendPerf.Run(args[1..]);
+        }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
     }
