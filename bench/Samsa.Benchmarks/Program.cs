@@ -15,6 +15,16 @@ internal static class Program
         {
             return AppendPerf.Run(args[1..]);
         }
+
+        if (args.Length > 0 && args[0] == "recovery")
+        {
+            return RecoveryPerf.Run(args[1..]);
+        }
+
+        if (args.Length > 0 && args[0] == "recovery-writer")
+        {
+            return RecoveryPerf.RunWriter(args[1..]);
+        }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
     }
