@@ -59,7 +59,8 @@ RDKPERF="$WORK/rdkperf"
 PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
 BOOTSTRAP="127.0.0.1:$PORT"
 
-# start_broker DATA LOG: starts the broker and prints the milliseconds until its ready line.
+# start_broker DATA LOG: starts the broker and sets READY_MS to the milliseconds until its ready line.
+READY_MS=0
 start_broker() {
   local data=$1 log=$2 start_ns deadline
   start_ns=$(date +%s%N)
@@ -74,7 +75,7 @@ start_broker() {
     ((SECONDS < deadline)) || { cat "$log" >&2; fail "the broker was not ready within 120 s"; }
     sleep 0.005
   done
-  echo $((($(date +%s%N) - start_ns) / 1000000))
+  READY_MS=$((($(date +%s%N) - start_ns) / 1000000))
 }
 
 echo "recovery of a broker after kill -9: $COUNT records of $SIZE B ($GIB GiB of values) in one partition, $REPS runs"
@@ -83,7 +84,8 @@ RESULTS="$WORK/results"
 for rep in $(seq "$REPS"); do
   data="$WORK/data-$rep"
   topic="recovery-$rep"
-  empty_ms=$(start_broker "$data" "$WORK/broker-$rep-1.log")
+  start_broker "$data" "$WORK/broker-$rep-1.log"
+  empty_ms=$READY_MS
   "$ROOT/samsa" topics --bootstrap-server "$BOOTSTRAP" --create --topic "$topic" --partitions 1 --replication-factor 1 >/dev/null
   "$RDKPERF" produce -b "$BOOTSTRAP" -t "$topic" -n "$COUNT" -s "$SIZE" -a 1 -T "$RUN_TIMEOUT" \
     -X linger.ms=5 -X batch.size=1000000 >"$WORK/produce.out" || fail "the produce failed"
@@ -91,7 +93,8 @@ for rep in $(seq "$REPS"); do
   kill -KILL "$BROKER_PID"
   wait "$BROKER_PID" 2>/dev/null || true
   BROKER_PID=""
-  restart_ms=$(start_broker "$data" "$WORK/broker-$rep-2.log")
+  start_broker "$data" "$WORK/broker-$rep-2.log"
+  restart_ms=$READY_MS
   line="$(grep -o "Partition $topic-0: recovery.*" "$WORK/broker-$rep-2.log" | head -1 || true)"
   leo=$(sed -n 's/.*log end offset \(is now \)\{0,1\}\([0-9]*\).*/\2/p' <<<"$line")
   check="log end offset $leo = records acknowledged"
