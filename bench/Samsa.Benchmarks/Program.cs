@@ -13,7 +13,7 @@ internal static class Program
         if (args.Length > 0 && args[0] == "fetch")
         {
             return await FetchPerf.RunAsync(args[1..]);
-
+        }
         if (args.Length > 0 && args[0] == "append")
         {
             return AppendPerf.Run(args[1..]);
