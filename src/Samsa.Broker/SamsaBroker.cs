@@ -77,6 +77,10 @@ public sealed partial class SamsaBroker : IAsyncDisposable
         try
         {
             logManager.LoadLogs(tp => store.TryGetTopic(tp.Topic, out var topic) ? TopicManager.LogConfigFor(config, topic.Configs) : TopicManager.LogConfigFor(config, new Dictionary<string, string>()));
+            if (config.LogFlushGroupCommitEnable)
+            {
+                logManager.StartGroupCommit();
+            }
             var replicaManager = new ReplicaManager(logManager, logger, time);
             var topicManager = new TopicManager(config, store, replicaManager, logger);
             topicManager.LoadTopics(logManager.AllLogs.Select(l => l.TopicPartition).ToList());
