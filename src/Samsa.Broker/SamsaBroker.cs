@@ -40,6 +40,9 @@ public sealed partial class SamsaBroker : IAsyncDisposable
 
     public BrokerConfig Config { get; }
 
+    /// <summary>The broker's logs (tests and benchmarks look at recovery points and offline log dirs).</summary>
+    internal LogManager LogManager => _logManager;
+
     public string ClusterId { get; }
 
     /// <summary>The bound address of each listener (with the real port when port 0 was configured).</summary>
