@@ -40,7 +40,13 @@ namespace Samsa.Storage;
 /// are written), so they see only fully written batches. Segments removed by retention, DeleteRecords or truncation
 /// stay open for <see cref="LogConfig.FileDeleteDelayMs"/>, so a read (or a <see cref="FileSlice"/> being sent) that
 /// took them before keeps working. A read that races with <see cref="Dispose"/> may fail with an I/O or
-/// ObjectDisposed exception.
+/// ObjectDisposed exception. <see cref="FlushToLogEnd"/> (group commit, <c>flush.messages</c>, <c>flush.ms</c>) takes
+/// the lock only to snapshot the log and to move the recovery point; the sync itself runs outside it, so appends never
+/// wait for the disk except when a roll fsyncs the segment it closes.
+/// </para>
+/// <para>
+/// After an I/O error its log dir is taken offline (<see cref="IsOffline"/>, set by <see cref="LogManager"/>): appends
+/// and flushes throw <see cref="LogDirOfflineException"/>, reads answer KAFKA_STORAGE_ERROR and closing does not flush.
 /// </para>
 /// </summary>
 public sealed class PartitionLog : IDisposable

@@ -95,6 +95,15 @@ public sealed class DurabilityTests : IAsyncLifetime
         Assert.Equal((short)ErrorCode.KafkaStorageError, (await FetchAsync(0)).ErrorCode);
         Assert.True(LogManagerOf().IsLogDirOffline(Path.GetDirectoryName(broken)!));
 
+        var metadata = await _connection.SendAsync<MetadataResponse>(new MetadataRequest { Topics = [new MetadataRequest.MetadataRequestTopic { Name = "events" }] }, 9);
+        var offline = metadata.Topics[0].Partitions.Single(p => p.PartitionIndex == 0);
+        Assert.Equal((short)ErrorCode.LeaderNotAvailable, offline.ErrorCode);
+        Assert.Equal(-1, offline.LeaderId);
+        Assert.Equal([_broker.Config.BrokerId], offline.OfflineReplicas);
+        var online = metadata.Topics[0].Partitions.Single(p => p.PartitionIndex == 1);
+        Assert.Equal(0, online.ErrorCode);
+        Assert.Empty(online.OfflineReplicas);
+
         var other = await ProduceAsync(1, Batches.Build(2));
         Assert.Equal(0, other.ErrorCode);
         var fetched = await FetchAsync(1);
