@@ -4,10 +4,12 @@ using Microsoft.Win32.SafeHandles;
 namespace Samsa.Storage;
 
 /// <summary>
-/// Writes a segment file's data to disk. <see cref="DataSync"/> is <c>fdatasync(2)</c> on Linux: it skips the
-/// inode's timestamps but still writes the file size an append changed, so appended bytes are as durable as after
-/// <c>fsync(2)</c> (which <see cref="RandomAccess.FlushToDisk"/> calls). Elsewhere it falls back to
-/// <see cref="RandomAccess.FlushToDisk"/>. Stateless; thread-safe.
+/// Writes a segment file's data to disk. <see cref="FullSync"/> is <c>fsync(2)</c> (<see cref="RandomAccess.FlushToDisk"/>),
+/// the default everywhere. <see cref="DataSync"/> is <c>fdatasync(2)</c> on Linux (elsewhere it falls back to fsync): it
+/// skips the inode's timestamps but still writes the file size an append changed, so appended bytes are as durable.
+/// It is not the default because it is not faster for appends: on ext4 here both took a median 0.07 ms after a 10 KB
+/// append (300 each, alternating), since the size change needs the same journal commit either way.
+/// Stateless; thread-safe.
 /// </summary>
 public static partial class FileSync
 {

@@ -42,7 +42,7 @@ public sealed partial class GroupCommitFlusher : IDisposable
     private long _rounds;
 
     /// <param name="onFailure">Called (on a flusher thread) with the log whose sync failed and the cause.</param>
-    /// <param name="sync">Makes one segment file durable; default <see cref="FileSync.DataSync"/>. Tests count calls.</param>
+    /// <param name="sync">Makes one segment file durable; default <see cref="FileSync.FullSync"/> (fsync). Tests count calls.</param>
     /// <param name="logger">For a failing callback.</param>
     /// <param name="threads">Flusher threads; partitions are spread over them.</param>
     public GroupCommitFlusher(
@@ -50,7 +50,7 @@ public sealed partial class GroupCommitFlusher : IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
         _onFailure = onFailure;
-        _sync = sync ?? FileSync.DataSync;
+        _sync = sync ?? FileSync.FullSync;
         _logger = logger ?? NullLogger.Instance;
         _shards = new Shard[threads];
         for (int i = 0; i < threads; i++)

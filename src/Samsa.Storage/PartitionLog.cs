@@ -554,7 +554,7 @@ public sealed class PartitionLog : IDisposable
     /// <summary>
     /// Makes every offset below the current log end durable without holding the append lock while the disk works
     /// (Kafka's <c>flush(offset)</c>): under the lock it takes the log end, the recovery point and the segment array;
-    /// outside it, it calls <paramref name="sync"/> (default <see cref="FileSync.DataSync"/>, fdatasync) once on the
+    /// outside it, it calls <paramref name="sync"/> (default <see cref="FileSync.FullSync"/>, fsync) once on the
     /// <c>.log</c> file of each segment that may hold offsets in [recovery point, log end); then, under the lock again,
     /// moves the recovery point up to that log end. Indexes are not synced: recovery rebuilds those above the recovery
     /// point, and a roll flushes a segment's indexes when it becomes inactive.
@@ -591,7 +591,7 @@ public sealed class PartitionLog : IDisposable
             _lastFlushTimestamp = _time.GetTimestamp();
         }
 
-        sync ??= FileSync.DataSync;
+        sync ??= FileSync.FullSync;
         for (int i = FloorSegment(segments, recoveryPoint); i < segments.Length && segments[i].BaseOffset < end; i++)
         {
             sync(segments[i].Handle);

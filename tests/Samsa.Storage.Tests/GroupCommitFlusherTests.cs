@@ -185,6 +185,20 @@ public sealed class GroupCommitFlusherTests : IDisposable
         Assert.Equal(0, log.UnflushedRecords);
     }
 
+    [Fact]
+    public void Data_sync_and_full_sync_accept_a_segment_file_and_refuse_a_closed_one()
+    {
+        string path = _dir.Combine("file.log");
+        using (SafeFileHandle file = File.OpenHandle(path, FileMode.Create, FileAccess.ReadWrite))
+        {
+            RandomAccess.Write(file, new byte[100], 0);
+            FileSync.DataSync(file);
+            FileSync.FullSync(file);
+            file.Dispose();
+            Assert.Throws<ObjectDisposedException>(() => FileSync.DataSync(file));
+        }
+    }
+
     /// <summary>A sync hook that records each call and blocks it until the test releases it.</summary>
     private sealed class GatedSync : IDisposable
     {

@@ -188,7 +188,7 @@ public sealed record BrokerConfig
 
     /// <summary>
     /// log.flush.group.commit.enable, a Samsa key (default false). When true, a produce with acks=1 or acks=all is
-    /// answered only after its records are fsynced (fdatasync) to the log dir; produces that arrive together share one
+    /// answered only after its records are fsynced to the log dir; produces that arrive together share one
     /// sync per partition (<see cref="Samsa.Storage.GroupCommitFlusher"/>). acks=0 produces get no answer and do not wait.
     /// Independent of log.flush.interval.messages / log.flush.interval.ms, which keep their Kafka meaning.
     /// </summary>
