@@ -28,6 +28,11 @@ internal static class Program
         {
             return RecoveryPerf.RunWriter(args[1..]);
         }
+
+        if (args.Length > 0 && args[0] == "durability")
+        {
+            return await DurabilityPerf.RunAsync(args[1..]);
+        }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
     }

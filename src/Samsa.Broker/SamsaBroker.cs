@@ -45,6 +45,9 @@ public sealed partial class SamsaBroker : IAsyncDisposable
     /// <summary>The partitions and the fetch purgatory, for in-process tests.</summary>
     internal ReplicaManager Replicas => _replicas!;
 
+    /// <summary>The broker's logs (tests and benchmarks look at recovery points and offline log dirs).</summary>
+    internal LogManager LogManager => _logManager;
+
     public string ClusterId { get; }
 
     /// <summary>The bound address of each listener (with the real port when port 0 was configured).</summary>
@@ -88,6 +91,10 @@ public sealed partial class SamsaBroker : IAsyncDisposable
         {
             logManager.LoadLogs(tp => store.TryGetTopic(tp.Topic, out var topic) ? TopicManager.LogConfigFor(config, topic.Configs) : TopicManager.LogConfigFor(config, new Dictionary<string, string>()));
             cleaner = StartLogCleaner(config, logManager, loggerFactory, time);
+            if (config.LogFlushGroupCommitEnable)
+            {
+                logManager.StartGroupCommit();
+            }
             replicaManager = new ReplicaManager(logManager, logger, time, config.FetchPurgatoryPurgeIntervalRequests);
             var topicManager = new TopicManager(config, store, replicaManager, logger);
             topicManager.LoadTopics(logManager.AllLogs.Select(l => l.TopicPartition).ToList());

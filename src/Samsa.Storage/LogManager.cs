@@ -30,8 +30,20 @@ namespace Samsa.Storage;
 /// retention, the checkpoints, flushes by <c>flush.ms</c> and the delayed deletion of removed segments, one task at a
 /// time. Each is also a public method that tests call directly.
 /// </para>
+/// <para>
+/// Log dir failure (Kafka's LogDirFailureChannel): an <see cref="IOException"/> on an append, flush or roll is reported
+/// through <see cref="MarkLogDirOffline"/> (the <see cref="GroupCommitFlusher"/> and the background flush do it
+/// themselves; the broker's append path calls it). The dir's logs are marked offline (<see cref="PartitionLog.IsOffline"/>)
+/// and never touched again, one error line names the dir and the cause, new logs go to the other dirs, no checkpoint
+/// or clean-shutdown marker is written there, and the logs in the other dirs carry on. An offline dir stays offline
+/// until the broker restarts.
+/// </para>
+/// <para>
+/// Group commit (<see cref="StartGroupCommit"/>): one <see cref="GroupCommitFlusher"/> for all log dirs, stopped before
+/// the logs are closed.
+/// </para>
 /// Thread-safe: logs live in a concurrent dictionary; creation and deletion are serialized by a lock; checkpoint
-/// writes by another.
+/// writes by another; the offline dirs are a concurrent set.
 /// </summary>
 public sealed class LogManager : IDisposable
 {
@@ -49,6 +61,8 @@ public sealed class LogManager : IDisposable
     private bool _disposed;
     private CancellationTokenSource? _backgroundStop;
     private Task? _backgroundLoop;
+    private readonly ConcurrentDictionary<string, string> _offlineDirs = new(StringComparer.Ordinal);
+    private GroupCommitFlusher? _groupCommit;
 
     public LogManager(IEnumerable<string> logDirs, LogConfig defaultConfig, ILogger? logger = null, TimeProvider? timeProvider = null)
     {
@@ -79,6 +93,12 @@ public sealed class LogManager : IDisposable
     public IReadOnlyList<string> LogDirs => _logDirs;
 
     public LogConfig DefaultConfig { get; }
+
+    /// <summary>The log dirs taken offline after an I/O error.</summary>
+    public IReadOnlyCollection<string> OfflineLogDirs => [.. _offlineDirs.Keys];
+
+    /// <summary>The group-commit flusher, when <see cref="StartGroupCommit"/> has run.</summary>
+    public GroupCommitFlusher? GroupCommit => Volatile.Read(ref _groupCommit);
 
     /// <summary>A snapshot of every open log.</summary>
     public IReadOnlyCollection<PartitionLog> AllLogs => [.. _logs.Values];
@@ -179,6 +199,7 @@ public sealed class LogManager : IDisposable
             }
 
             string directory = Path.Combine(LeastLoadedLogDir(), DirectoryName(topicPartition));
+            // A new log in a dir that failed would fail too.
             log = PartitionLog.Open(directory, topicPartition, config ?? DefaultConfig, hadCleanShutdown: false, _logger, _time);
             _logs[topicPartition] = log;
             return log;
@@ -187,6 +208,83 @@ public sealed class LogManager : IDisposable
 
     public PartitionLog? GetLog(TopicPartition topicPartition) =>
         _logs.TryGetValue(topicPartition, out PartitionLog? log) ? log : null;
+
+    /// <summary>The log dir that holds <paramref name="log"/>.</summary>
+    public static string LogDirOf(PartitionLog log)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        return Path.GetDirectoryName(log.Directory)!;
+    }
+
+    public bool IsLogDirOffline(string logDir) => _offlineDirs.ContainsKey(Path.GetFullPath(logDir));
+
+    /// <summary>
+    /// Takes <paramref name="logDir"/> offline after <paramref name="cause"/> (an I/O error in one of its logs): marks
+    /// each of its logs offline and logs one error line, the first time only. Returns true when the dir was online.
+    /// </summary>
+    public bool MarkLogDirOffline(string logDir, Exception cause)
+    {
+        ArgumentNullException.ThrowIfNull(cause);
+        string full = Path.GetFullPath(logDir);
+        if (!_offlineDirs.TryAdd(full, cause.Message))
+        {
+            return false;
+        }
+
+        int count = 0;
+        foreach (PartitionLog log in _logs.Values)
+        {
+            if (string.Equals(LogDirOf(log), full, StringComparison.Ordinal))
+            {
+                log.MarkOffline();
+                count++;
+            }
+        }
+
+        StorageLog.LogDirOffline(_logger, full, cause.Message, count, _logDirs.Length - _offlineDirs.Count, cause);
+        return true;
+    }
+
+    /// <summary>
+    /// Reports an exception from an operation on <paramref name="log"/>: an I/O error (other than the log already being
+    /// offline) takes its log dir offline. Returns true when it was such an error.
+    /// </summary>
+    public bool HandleLogFailure(PartitionLog log, Exception cause)
+    {
+        ArgumentNullException.ThrowIfNull(cause);
+        if (cause is LogDirOfflineException)
+        {
+            return true;
+        }
+
+        if (cause is not (IOException or UnauthorizedAccessException))
+        {
+            return false;
+        }
+
+        MarkLogDirOffline(LogDirOf(log), cause);
+        return true;
+    }
+
+    /// <summary>
+    /// Starts group commit: a <see cref="GroupCommitFlusher"/> whose failed syncs take the log dir offline.
+    /// <paramref name="sync"/> replaces fdatasync (tests count calls). Stopped by <see cref="Dispose"/>.
+    /// </summary>
+    public GroupCommitFlusher StartGroupCommit(Action<Microsoft.Win32.SafeHandles.SafeFileHandle>? sync = null)
+    {
+        lock (_createLock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_groupCommit is not null)
+            {
+                throw new InvalidOperationException("Group commit is already running.");
+            }
+
+            var flusher = new GroupCommitFlusher((log, ex) => HandleLogFailure(log, ex), sync, _logger);
+            Volatile.Write(ref _groupCommit, flusher);
+            return flusher;
+        }
+    }
 
     /// <summary>
     /// Closes the log, renames its directory to <c>&lt;name&gt;.&lt;random&gt;-delete</c> and removes it.
@@ -221,7 +319,10 @@ public sealed class LogManager : IDisposable
     {
         foreach (PartitionLog log in _logs.Values)
         {
-            log.Flush();
+            if (!log.IsOffline)
+            {
+                log.Flush();
+            }
         }
     }
 
@@ -268,6 +369,10 @@ public sealed class LogManager : IDisposable
             catch (ObjectDisposedException)
             {
                 // Deleted meanwhile.
+            }
+            catch (Exception ex) when (HandleLogFailure(log, ex))
+            {
+                // The log dir is offline now; the other logs are flushed on.
             }
         }
 
@@ -410,6 +515,11 @@ public sealed class LogManager : IDisposable
     /// <summary>Writes one checkpoint file of <paramref name="logDir"/> with <paramref name="offsetOf"/> of each of its logs.</summary>
     private void WriteCheckpoint(string logDir, string fileName, Func<PartitionLog, long> offsetOf)
     {
+        if (_offlineDirs.ContainsKey(logDir))
+        {
+            return;
+        }
+
         var entries = new List<KeyValuePair<TopicPartition, long>>();
         foreach (PartitionLog log in _logs.Values)
         {
@@ -461,7 +571,8 @@ public sealed class LogManager : IDisposable
 
             _disposed = true;
             StopBackgroundTasks();
-            var failedDirs = new HashSet<string>(StringComparer.Ordinal);
+            _groupCommit?.Dispose();
+            var failedDirs = new HashSet<string>(_offlineDirs.Keys, StringComparer.Ordinal);
             foreach (PartitionLog log in _logs.Values)
             {
                 try
@@ -571,10 +682,15 @@ public sealed class LogManager : IDisposable
             counts[parent] = counts.GetValueOrDefault(parent) + 1;
         }
 
-        string best = _logDirs[0];
+        string? best = null;
         int bestCount = int.MaxValue;
         foreach (string dir in _logDirs)
         {
+            if (_offlineDirs.ContainsKey(dir))
+            {
+                continue;
+            }
+
             int count = counts.GetValueOrDefault(dir);
             if (count < bestCount)
             {
@@ -583,6 +699,6 @@ public sealed class LogManager : IDisposable
             }
         }
 
-        return best;
+        return best ?? throw new LogDirOfflineException($"Every log dir is offline: {string.Join(", ", _logDirs)}.");
     }
 }

@@ -40,7 +40,13 @@ namespace Samsa.Storage;
 /// are written), so they see only fully written batches. Segments removed by retention, DeleteRecords or truncation
 /// stay open for <see cref="LogConfig.FileDeleteDelayMs"/>, so a read (or a <see cref="FileSlice"/> being sent) that
 /// took them before keeps working. A read that races with <see cref="Dispose"/> may fail with an I/O or
-/// ObjectDisposed exception.
+/// ObjectDisposed exception. <see cref="FlushToLogEnd"/> (group commit, <c>flush.messages</c>, <c>flush.ms</c>) takes
+/// the lock only to snapshot the log and to move the recovery point; the sync itself runs outside it, so appends never
+/// wait for the disk except when a roll fsyncs the segment it closes.
+/// </para>
+/// <para>
+/// After an I/O error its log dir is taken offline (<see cref="IsOffline"/>, set by <see cref="LogManager"/>): appends
+/// and flushes throw <see cref="LogDirOfflineException"/>, reads answer KAFKA_STORAGE_ERROR and closing does not flush.
 /// </para>
 /// </summary>
 public sealed class PartitionLog : IDisposable
@@ -66,6 +72,8 @@ public sealed class PartitionLog : IDisposable
     private LogSegment? _rollClockSegment;
     private long _rollClockStartMs;
     private bool _closed;
+    private volatile bool _offline;
+    private long _truncations;
 
     private PartitionLog(
         string directory,
@@ -126,6 +134,15 @@ public sealed class PartitionLog : IDisposable
     }
 
     public int SegmentCount => Volatile.Read(ref _segments).Length;
+
+    /// <summary>
+    /// True once the log dir holding this log failed (see <see cref="LogManager.MarkLogDirOffline"/>): appends and
+    /// flushes throw <see cref="LogDirOfflineException"/> and reads answer KAFKA_STORAGE_ERROR, none touching the disk.
+    /// </summary>
+    public bool IsOffline => _offline;
+
+    /// <summary>The group-commit waiters of this log (see <see cref="GroupCommitFlusher"/>).</summary>
+    internal GroupCommitWaiters GroupCommit { get; } = new();
 
     /// <summary>A snapshot of the segments, oldest first.</summary>
     public IReadOnlyList<LogSegment> Segments => Array.AsReadOnly(Volatile.Read(ref _segments));
@@ -262,13 +279,19 @@ public sealed class PartitionLog : IDisposable
     /// Appends batches that passed validation: assigns offsets from the log end offset, stamps each batch's
     /// BaseOffset and PartitionLeaderEpoch in place (outside the CRC), rolls the active segment when the append
     /// would take it past <see cref="LogConfig.SegmentBytes"/> or its index is full, writes, publishes the new log end
-    /// and flushes when <see cref="LogConfig.FlushIntervalMessages"/> or <see cref="LogConfig.FlushIntervalMs"/> says so.
+    /// and, when <see cref="LogConfig.FlushIntervalMessages"/> or <see cref="LogConfig.FlushIntervalMs"/> says so, flushes
+    /// through <see cref="FlushToLogEnd"/> after releasing the lock (synchronously in the append path, as Kafka does for
+    /// <c>flush.messages</c>, but never fsyncing under the lock, so other appends to this log go on meanwhile).
     /// </summary>
+    /// <exception cref="LogDirOfflineException">The log's dir is offline.</exception>
     public LogAppendResult Append(Span<byte> validatedRecords, int leaderEpoch)
     {
+        LogAppendResult result;
+        bool flushDue;
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_closed, this);
+            ThrowIfOffline();
             long firstOffset = _logEnd.Offset;
             long nextOffset = firstOffset;
             long largestTimestamp = TimeIndex.NoTimestamp;
@@ -320,17 +343,17 @@ public sealed class PartitionLog : IDisposable
             Volatile.Write(ref _logEnd, new LogOffsetMetadata(nextOffset, segment, segment.Size));
 
             _unflushedRecords += recordCount;
-            if (_unflushedRecords >= Config.FlushIntervalMessages
-                || _time.GetElapsedTime(_lastFlushTimestamp).TotalMilliseconds >= Config.FlushIntervalMs)
-            {
-                segment.Flush();
-                _unflushedRecords = 0;
-                _lastFlushTimestamp = _time.GetTimestamp();
-                Volatile.Write(ref _recoveryPoint, nextOffset);
-            }
-
-            return new LogAppendResult(firstOffset, lastOffset, recordCount, _logStartOffset);
+            flushDue = _unflushedRecords >= Config.FlushIntervalMessages
+                || _time.GetElapsedTime(_lastFlushTimestamp).TotalMilliseconds >= Config.FlushIntervalMs;
+            result = new LogAppendResult(firstOffset, lastOffset, recordCount, _logStartOffset);
         }
+
+        if (flushDue)
+        {
+            FlushToLogEnd();
+        }
+
+        return result;
     }
 
     /// <summary>
@@ -347,6 +370,11 @@ public sealed class PartitionLog : IDisposable
         LogOffsetMetadata highWatermark = Volatile.Read(ref _highWatermark);
         LogSegment[] segments = Volatile.Read(ref _segments);
         long logStartOffset = Volatile.Read(ref _logStartOffset);
+
+        if (_offline)
+        {
+            return new LogReadResult(ErrorCode.KafkaStorageError, default, highWatermark.Offset, logStartOffset, end.Offset);
+        }
 
         if (fetchOffset < logStartOffset || fetchOffset > end.Offset)
         {
@@ -481,6 +509,8 @@ public sealed class PartitionLog : IDisposable
                 return;
             }
 
+            // A flush that snapshotted the log before this must not move the recovery point past the new end.
+            _truncations++;
             LogSegment[] segments = _segments;
             if (offset < _logStartOffset)
             {
@@ -528,7 +558,80 @@ public sealed class PartitionLog : IDisposable
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_closed, this);
+            ThrowIfOffline();
             FlushLocked();
+        }
+    }
+
+    /// <summary>
+    /// Makes every offset below the current log end durable without holding the append lock while the disk works
+    /// (Kafka's <c>flush(offset)</c>): under the lock it takes the log end, the recovery point and the segment array;
+    /// outside it, it calls <paramref name="sync"/> (default <see cref="FileSync.FullSync"/>, fsync) once on the
+    /// <c>.log</c> file of each segment that may hold offsets in [recovery point, log end); then, under the lock again,
+    /// moves the recovery point up to that log end. Indexes are not synced: recovery rebuilds those above the recovery
+    /// point, and a roll flushes a segment's indexes when it becomes inactive.
+    /// <para>
+    /// Appends and rolls go on meanwhile. A roll after the snapshot is covered twice over: the roll fsyncs the old
+    /// segment itself (under the lock) and this method syncs it again, since it is in the snapshot; the new segment
+    /// only holds offsets at or above the snapshot's log end, which this flush does not claim. A segment removed
+    /// meanwhile stays open until <see cref="LogConfig.FileDeleteDelayMs"/> has passed, so its handle is still valid.
+    /// A truncation meanwhile leaves the recovery point alone. Returns the recovery point.
+    /// </para>
+    /// </summary>
+    /// <exception cref="LogDirOfflineException">The log's dir is offline.</exception>
+    /// <exception cref="IOException">The sync failed; the caller reports the log dir as failed.</exception>
+    public long FlushToLogEnd(Action<Microsoft.Win32.SafeHandles.SafeFileHandle>? sync = null)
+    {
+        long end;
+        long recoveryPoint;
+        long truncations;
+        LogSegment[] segments;
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_closed, this);
+            ThrowIfOffline();
+            end = _logEnd.Offset;
+            recoveryPoint = _recoveryPoint;
+            if (end <= recoveryPoint)
+            {
+                return recoveryPoint;
+            }
+
+            segments = _segments;
+            truncations = _truncations;
+            _unflushedRecords = 0;
+            _lastFlushTimestamp = _time.GetTimestamp();
+        }
+
+        sync ??= FileSync.FullSync;
+        for (int i = FloorSegment(segments, recoveryPoint); i < segments.Length && segments[i].BaseOffset < end; i++)
+        {
+            sync(segments[i].Handle);
+        }
+
+        lock (_lock)
+        {
+            if (_truncations == truncations && end > _recoveryPoint)
+            {
+                Volatile.Write(ref _recoveryPoint, end);
+            }
+
+            return _recoveryPoint;
+        }
+    }
+
+    /// <summary>
+    /// Takes the log offline after its dir failed: from now on nothing touches its files (see <see cref="IsOffline"/>).
+    /// Called by <see cref="LogManager.MarkLogDirOffline"/>.
+    /// </summary>
+    internal void MarkOffline() => _offline = true;
+
+    private void ThrowIfOffline()
+    {
+        if (_offline)
+        {
+            throw new LogDirOfflineException(
+                $"The log dir of {TopicPartition} ({System.IO.Path.GetDirectoryName(Directory)}) is offline after an I/O error.");
         }
     }
 
@@ -541,15 +644,16 @@ public sealed class PartitionLog : IDisposable
         lock (_lock)
         {
             if (_closed
+                || _offline
                 || _recoveryPoint >= _logEnd.Offset
                 || _time.GetElapsedTime(_lastFlushTimestamp).TotalMilliseconds < Config.FlushIntervalMs)
             {
                 return false;
             }
-
-            FlushLocked();
-            return true;
         }
+
+        FlushToLogEnd();
+        return true;
     }
 
     /// <summary>
@@ -826,7 +930,7 @@ public sealed class PartitionLog : IDisposable
 
             _closed = true;
             Exception? failure = null;
-            if (flush)
+            if (flush && !_offline)
             {
                 try
                 {

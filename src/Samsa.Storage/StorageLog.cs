@@ -64,4 +64,8 @@ internal static partial class StorageLog
     [LoggerMessage(EventId = 1014, Level = LogLevel.Warning,
         Message = "Partition {TopicPartition}: deleting segment file {File} failed")]
     public static partial void SegmentFileDeleteFailed(ILogger logger, string topicPartition, string file, Exception exception);
+
+    [LoggerMessage(EventId = 1015, Level = LogLevel.Error,
+        Message = "Log dir {LogDir} is offline after an I/O error: {Cause}. Its {Partitions} partitions answer KAFKA_STORAGE_ERROR and are not touched again until restart; {OnlineDirs} log dirs still serve")]
+    public static partial void LogDirOffline(ILogger logger, string logDir, string cause, int partitions, int onlineDirs, Exception exception);
 }

@@ -10,7 +10,10 @@ namespace Samsa.Broker.Cluster;
 /// <summary>
 /// The partitions hosted here, the append/read paths the Produce and Fetch handlers use, and the fetch purgatory where
 /// fetches wait for fetch.min.bytes: every successful append (and a partition's deletion) re-checks the fetches
-/// watching that partition. Thread-safe: each partition log serializes its own appends.
+/// watching that partition. With group commit on (<see cref="LogManager.GroupCommit"/>), <see cref="AppendRecordsAsync"/>
+/// completes once the appended records are on disk. An I/O error on append takes the partition's log dir offline
+/// (<see cref="LogManager.MarkLogDirOffline"/>); its partitions then answer KAFKA_STORAGE_ERROR.
+/// Thread-safe: each partition log serializes its own appends.
 /// </summary>
 internal sealed partial class ReplicaManager : IDisposable
 {
@@ -61,12 +64,52 @@ internal sealed partial class ReplicaManager : IDisposable
     /// offset, leader epoch, log-append time), unless the topic's compression.type calls for recompression.
     /// </summary>
     public PartitionAppendResult AppendRecords(TopicPartition topicPartition, ReadOnlyMemory<byte>? records,
-        short produceVersion = LogValidator.AnyProduceVersion)
+        short produceVersion = LogValidator.AnyProduceVersion) =>
+        Append(topicPartition, records, produceVersion, out _, out _);
+
+    /// <summary>
+    /// <see cref="AppendRecords"/>, then, when group commit is on and <paramref name="waitForFlush"/> (acks=1 or all),
+    /// waits until the appended records are fsynced; a failed sync answers KAFKA_STORAGE_ERROR. Completes synchronously
+    /// (no allocation) unless it has to wait for the flusher.
+    /// </summary>
+    public ValueTask<PartitionAppendResult> AppendRecordsAsync(TopicPartition topicPartition, ReadOnlyMemory<byte>? records,
+        short produceVersion, bool waitForFlush)
     {
+        var result = Append(topicPartition, records, produceVersion, out var log, out long endOffset);
+        var flusher = _logManager.GroupCommit;
+        if (!waitForFlush || flusher is null || log is null || result.Error != ErrorCode.None)
+        {
+            return new ValueTask<PartitionAppendResult>(result);
+        }
+        var flushed = flusher.WaitForFlushAsync(log, endOffset);
+        if (flushed.IsCompletedSuccessfully)
+        {
+            return new ValueTask<PartitionAppendResult>(flushed.Result ? result : StorageError(log));
+        }
+        return AwaitFlushAsync(flushed, result, log);
+    }
+
+    private static async ValueTask<PartitionAppendResult> AwaitFlushAsync(ValueTask<bool> flushed, PartitionAppendResult result, PartitionLog log) =>
+        await flushed.ConfigureAwait(false) ? result : StorageError(log);
+
+    private static PartitionAppendResult StorageError(PartitionLog log) =>
+        new(ErrorCode.KafkaStorageError, -1, log.LogStartOffset);
+
+    /// <summary>Validates and appends; <paramref name="log"/> and <paramref name="endOffset"/> (the log end the append reached) are set on success.</summary>
+    private PartitionAppendResult Append(TopicPartition topicPartition, ReadOnlyMemory<byte>? records, short produceVersion,
+        out PartitionLog? log, out long endOffset)
+    {
+        log = null;
+        endOffset = -1;
         var partition = GetPartition(topicPartition);
         if (partition is null)
         {
             return new PartitionAppendResult(ErrorCode.UnknownTopicOrPartition, -1, -1);
+        }
+        if (partition.Log.IsOffline)
+        {
+            // The log dir failed: answer without touching the disk.
+            return StorageError(partition.Log);
         }
         if (records is null || records.Value.Length == 0)
         {
@@ -88,13 +131,16 @@ internal sealed partial class ReplicaManager : IDisposable
         {
             appended = partition.Log.Append(validated.Records.Span, partition.LeaderEpoch);
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            LogAppendFailed(_logger, topicPartition.Topic, topicPartition.Partition, e.Message);
-            return new PartitionAppendResult(ErrorCode.KafkaStorageError, -1, partition.Log.LogStartOffset);
+            // The log manager takes the log dir offline and logs one line naming it and the cause.
+            _logManager.HandleLogFailure(partition.Log, e);
+            return StorageError(partition.Log);
         }
         partition.Log.UpdateHighWatermark(partition.Log.LogEndOffset);
         FetchPurgatory.CheckAndComplete(topicPartition);
+        log = partition.Log;
+        endOffset = appended.LastOffset + 1;
         return new PartitionAppendResult(ErrorCode.None, appended.FirstOffset, partition.Log.LogStartOffset, validated.LogAppendTime);
     }
 
@@ -108,9 +154,6 @@ internal sealed partial class ReplicaManager : IDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Rejected a produce to {Topic}-{Partition}: {Error}: {Reason}")]
     private static partial void LogRejectedBatch(ILogger logger, string topic, int partition, ErrorCode error, string reason);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Append to {Topic}-{Partition} failed (KAFKA_STORAGE_ERROR): {Reason}")]
-    private static partial void LogAppendFailed(ILogger logger, string topic, int partition, string reason);
 }
 
 /// <summary>The outcome of one partition's append; <paramref name="LogAppendTime"/> is -1 unless the topic uses LogAppendTime.</summary>

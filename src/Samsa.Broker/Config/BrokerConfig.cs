@@ -192,6 +192,14 @@ public sealed record BrokerConfig
     /// <summary>log.flush.scheduler.interval.ms (default 9223372036854775807).</summary>
     public long LogFlushSchedulerIntervalMs { get; init; } = long.MaxValue;
 
+    /// <summary>
+    /// log.flush.group.commit.enable, a Samsa key (default false). When true, a produce with acks=1 or acks=all is
+    /// answered only after its records are fsynced to the log dir; produces that arrive together share one
+    /// sync per partition (<see cref="Samsa.Storage.GroupCommitFlusher"/>). acks=0 produces get no answer and do not wait.
+    /// Independent of log.flush.interval.messages / log.flush.interval.ms, which keep their Kafka meaning.
+    /// </summary>
+    public bool LogFlushGroupCommitEnable { get; init; }
+
     /// <summary>log.flush.offset.checkpoint.interval.ms (default 60000).</summary>
     public int LogFlushOffsetCheckpointIntervalMs { get; init; } = 60000;
 

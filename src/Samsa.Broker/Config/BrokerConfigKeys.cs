@@ -103,6 +103,8 @@ internal static class BrokerConfigKeys
         Add("log.flush.interval.ms", ConfigType.Long, null, AtLeast(0));
         Add("log.flush.scheduler.interval.ms", ConfigType.Long, ConfigFormat.LongMax, AtLeast(0));
         Add("log.flush.offset.checkpoint.interval.ms", ConfigType.Int, "60000", AtLeast(0));
+        // Samsa's own: fsync before acknowledging a produce, one sync per partition per group of produces.
+        Add("log.flush.group.commit.enable", ConfigType.Boolean, "false");
         Add("log.flush.start.offset.checkpoint.interval.ms", ConfigType.Int, "60000", AtLeast(0));
         Add("log.retention.ms", ConfigType.Long, null);
         Add("log.retention.minutes", ConfigType.Int, null);

@@ -243,6 +243,7 @@ public static class BrokerConfigLoader
             LogFlushIntervalMessages = values.Long("log.flush.interval.messages"),
             LogFlushIntervalMs = values.NullableLong("log.flush.interval.ms") ?? values.Long("log.flush.scheduler.interval.ms"),
             LogFlushSchedulerIntervalMs = values.Long("log.flush.scheduler.interval.ms"),
+            LogFlushGroupCommitEnable = values.Bool("log.flush.group.commit.enable"),
             LogFlushOffsetCheckpointIntervalMs = values.Int("log.flush.offset.checkpoint.interval.ms"),
             LogFlushStartOffsetCheckpointIntervalMs = values.Int("log.flush.start.offset.checkpoint.interval.ms"),
             LogRetentionMs = ResolveRetentionMs(values),

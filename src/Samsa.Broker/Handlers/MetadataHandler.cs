@@ -85,6 +85,21 @@ internal sealed class MetadataHandler(BrokerContext broker) : IRequestHandler
         {
             var partition = broker.Replicas.GetPartition(new TopicPartition(topic.Name, p));
             var replicas = topic.Assignment[p];
+            if (partition is not null && partition.Log.IsOffline)
+            {
+                // As Kafka reports a partition whose only replica's log dir failed: no leader, the replica offline.
+                result.Partitions.Add(new MetadataResponse.MetadataResponsePartition
+                {
+                    PartitionIndex = p,
+                    ErrorCode = (short)ErrorCode.LeaderNotAvailable,
+                    LeaderId = -1,
+                    LeaderEpoch = partition.LeaderEpoch,
+                    ReplicaNodes = new List<int>(replicas),
+                    IsrNodes = [],
+                    OfflineReplicas = new List<int>(replicas),
+                });
+                continue;
+            }
             result.Partitions.Add(new MetadataResponse.MetadataResponsePartition
             {
                 PartitionIndex = p,

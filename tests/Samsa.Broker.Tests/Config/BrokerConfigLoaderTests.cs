@@ -28,6 +28,14 @@ public sealed class BrokerConfigLoaderTests : IDisposable
         Assert.Throws<ConfigException>(() => LoadOverrides(overrides));
 
     [Fact]
+    public void Group_commit_is_off_by_default_and_turned_on_by_its_key()
+    {
+        Assert.False(LoadOverrides().Config.LogFlushGroupCommitEnable);
+        Assert.True(LoadOverrides("log.flush.group.commit.enable=true").Config.LogFlushGroupCommitEnable);
+        LoadFails("log.flush.group.commit.enable=sometimes");
+    }
+
+    [Fact]
     public void No_input_gives_the_documented_defaults()
     {
         var result = LoadOverrides();
