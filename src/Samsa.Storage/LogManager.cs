@@ -158,6 +158,7 @@ public sealed class LogManager : IDisposable
                         _time,
                         logStartOffsets.GetValueOrDefault(topicPartition),
                         recoveryPoints.GetValueOrDefault(topicPartition));
+                    _logs[topicPartition].BackgroundFlushFailed = OnBackgroundFlushFailed;
                 }
 
                 count++;
@@ -201,6 +202,7 @@ public sealed class LogManager : IDisposable
             string directory = Path.Combine(LeastLoadedLogDir(), DirectoryName(topicPartition));
             // A new log in a dir that failed would fail too.
             log = PartitionLog.Open(directory, topicPartition, config ?? DefaultConfig, hadCleanShutdown: false, _logger, _time);
+            log.BackgroundFlushFailed = OnBackgroundFlushFailed;
             _logs[topicPartition] = log;
             return log;
         }
@@ -249,6 +251,8 @@ public sealed class LogManager : IDisposable
     /// Reports an exception from an operation on <paramref name="log"/>: an I/O error (other than the log already being
     /// offline) takes its log dir offline. Returns true when it was such an error.
     /// </summary>
+    private void OnBackgroundFlushFailed(PartitionLog log, Exception cause) => HandleLogFailure(log, cause);
+
     public bool HandleLogFailure(PartitionLog log, Exception cause)
     {
         ArgumentNullException.ThrowIfNull(cause);

@@ -42,7 +42,7 @@ namespace Samsa.Storage;
 /// took them before keeps working. A read that races with <see cref="Dispose"/> may fail with an I/O or
 /// ObjectDisposed exception. <see cref="FlushToLogEnd"/> (group commit, <c>flush.messages</c>, <c>flush.ms</c>) takes
 /// the lock only to snapshot the log and to move the recovery point; the sync itself runs outside it, so appends never
-/// wait for the disk except when a roll fsyncs the segment it closes.
+/// wait for the disk. A roll likewise flushes the segment it closes in the background (as Kafka does).
 /// </para>
 /// <para>
 /// After an I/O error its log dir is taken offline (<see cref="IsOffline"/>, set by <see cref="LogManager"/>): appends
@@ -111,7 +111,7 @@ public sealed class PartitionLog : IDisposable
     public long LogStartOffset => Volatile.Read(ref _logStartOffset);
 
     /// <summary>
-    /// Every offset below this is on disk: flushes and rolls (which fsync the old segment) advance it. After an
+    /// Every offset below this is on disk: flushes and the background flush after each roll advance it. After an
     /// unclean shutdown, recovery checks the segments from here on.
     /// </summary>
     public long RecoveryPoint => Volatile.Read(ref _recoveryPoint);
@@ -569,18 +569,21 @@ public sealed class PartitionLog : IDisposable
     /// outside it, it calls <paramref name="sync"/> (default <see cref="FileSync.FullSync"/>, fsync) once on the
     /// <c>.log</c> file of each segment that may hold offsets in [recovery point, log end); then, under the lock again,
     /// moves the recovery point up to that log end. Indexes are not synced: recovery rebuilds those above the recovery
-    /// point, and a roll flushes a segment's indexes when it becomes inactive.
+    /// point.
     /// <para>
-    /// Appends and rolls go on meanwhile. A roll after the snapshot is covered twice over: the roll fsyncs the old
-    /// segment itself (under the lock) and this method syncs it again, since it is in the snapshot; the new segment
-    /// only holds offsets at or above the snapshot's log end, which this flush does not claim. A segment removed
+    /// Appends and rolls go on meanwhile. A segment closed by a roll after the snapshot is in the snapshot, so it is
+    /// synced here; the new segment only holds offsets at or above the snapshot's log end, which this flush does not
+    /// claim. A segment removed
     /// meanwhile stays open until <see cref="LogConfig.FileDeleteDelayMs"/> has passed, so its handle is still valid.
     /// A truncation meanwhile leaves the recovery point alone. Returns the recovery point.
     /// </para>
     /// </summary>
     /// <exception cref="LogDirOfflineException">The log's dir is offline.</exception>
     /// <exception cref="IOException">The sync failed; the caller reports the log dir as failed.</exception>
-    public long FlushToLogEnd(Action<Microsoft.Win32.SafeHandles.SafeFileHandle>? sync = null)
+    public long FlushToLogEnd(Action<Microsoft.Win32.SafeHandles.SafeFileHandle>? sync = null) => FlushUpTo(long.MaxValue, sync);
+
+    /// <summary><see cref="FlushToLogEnd"/> that claims no more than the offsets below <paramref name="upTo"/>.</summary>
+    private long FlushUpTo(long upTo, Action<Microsoft.Win32.SafeHandles.SafeFileHandle>? sync)
     {
         long end;
         long recoveryPoint;
@@ -590,7 +593,7 @@ public sealed class PartitionLog : IDisposable
         {
             ObjectDisposedException.ThrowIf(_closed, this);
             ThrowIfOffline();
-            end = _logEnd.Offset;
+            end = Math.Min(upTo, _logEnd.Offset);
             recoveryPoint = _recoveryPoint;
             if (end <= recoveryPoint)
             {
@@ -599,8 +602,11 @@ public sealed class PartitionLog : IDisposable
 
             segments = _segments;
             truncations = _truncations;
-            _unflushedRecords = 0;
-            _lastFlushTimestamp = _time.GetTimestamp();
+            if (end == _logEnd.Offset)
+            {
+                _unflushedRecords = 0;
+                _lastFlushTimestamp = _time.GetTimestamp();
+            }
         }
 
         sync ??= FileSync.FullSync;
@@ -907,7 +913,13 @@ public sealed class PartitionLog : IDisposable
     /// <summary>Caller holds the lock.</summary>
     private void FlushLocked()
     {
-        _logEnd.Segment.Flush();
+        // Every segment from the recovery point on: a rolled segment's background flush may not have run yet.
+        LogSegment[] segments = _segments;
+        for (int i = FloorSegment(segments, _recoveryPoint); i < segments.Length; i++)
+        {
+            segments[i].Flush();
+        }
+
         _unflushedRecords = 0;
         _lastFlushTimestamp = _time.GetTimestamp();
         Volatile.Write(ref _recoveryPoint, _logEnd.Offset);
@@ -934,8 +946,7 @@ public sealed class PartitionLog : IDisposable
             {
                 try
                 {
-                    _logEnd.Segment.Flush();
-                    Volatile.Write(ref _recoveryPoint, _logEnd.Offset);
+                    FlushLocked();
                 }
                 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
                 {
@@ -1073,8 +1084,6 @@ public sealed class PartitionLog : IDisposable
     {
         LogOffsetMetadata end = _logEnd;
         LogSegment old = end.Segment;
-        old.Flush();
-        Volatile.Write(ref _recoveryPoint, end.Offset);
         old.OnBecomeInactive();
         LogSegment segment = LogSegment.Create(Directory, end.Offset, Config);
         LogSegment[] segments = _segments;
@@ -1084,7 +1093,30 @@ public sealed class PartitionLog : IDisposable
         Volatile.Write(ref _segments, rolled);
         Volatile.Write(ref _logEnd, new LogOffsetMetadata(end.Offset, segment, 0));
         StartRollClock(segment);
+        // As Kafka, the closed segment is fsynced in the background: an fsync of up to segment.bytes under the append
+        // lock would stall every producer to this partition. The recovery point moves when that flush is done.
+        ThreadPool.UnsafeQueueUserWorkItem(static state => state.Log.FlushAfterRoll(state.End), (Log: this, End: end.Offset), preferLocal: false);
         return segment;
+    }
+
+    /// <summary>Called with this log and the error when a background flush (after a roll) fails; the log manager takes the dir offline.</summary>
+    internal Action<PartitionLog, Exception>? BackgroundFlushFailed { get; set; }
+
+    private void FlushAfterRoll(long rolledEnd)
+    {
+        try
+        {
+            FlushUpTo(rolledEnd, sync: null);
+        }
+        catch (Exception ex) when (ex is ObjectDisposedException or LogDirOfflineException)
+        {
+            // Closed or failed meanwhile: closing flushes what is left; an offline dir is never flushed again.
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            StorageLog.BackgroundFlushFailed(_logger, TopicPartition.ToString(), ex);
+            BackgroundFlushFailed?.Invoke(this, ex);
+        }
     }
 
     /// <summary>

@@ -68,4 +68,8 @@ internal static partial class StorageLog
     [LoggerMessage(EventId = 1015, Level = LogLevel.Error,
         Message = "Log dir {LogDir} is offline after an I/O error: {Cause}. Its {Partitions} partitions answer KAFKA_STORAGE_ERROR and are not touched again until restart; {OnlineDirs} log dirs still serve")]
     public static partial void LogDirOffline(ILogger logger, string logDir, string cause, int partitions, int onlineDirs, Exception exception);
+
+    [LoggerMessage(EventId = 1016, Level = LogLevel.Error,
+        Message = "Partition {TopicPartition}: flushing the rolled segment failed")]
+    public static partial void BackgroundFlushFailed(ILogger logger, string topicPartition, Exception exception);
 }

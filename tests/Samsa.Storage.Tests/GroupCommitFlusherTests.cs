@@ -127,6 +127,9 @@ public sealed class GroupCommitFlusherTests : IDisposable
             rolled = Append(log, 4, padding: 100);
         }
 
+        // Each roll flushes the closed segment in the background (not through the gate) and moves the recovery point.
+        Assert.True(SpinWait.SpinUntil(() => log.RecoveryPoint >= log.Segments[^1].BaseOffset, Deadline));
+        rolled = Append(log, 1);
         Task<bool> rolledWait = flusher.WaitForFlushAsync(log, rolled).AsTask();
         sync.Release();
         Assert.True(await firstWait);

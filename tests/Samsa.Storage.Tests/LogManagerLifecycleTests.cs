@@ -86,6 +86,8 @@ public sealed class LogManagerLifecycleTests : IDisposable
             PartitionLog log = manager.GetOrCreateLog(tp);
             FillSegments(log, 4);
             activeBase = log.Segments[^1].BaseOffset;
+            long rolledEnd = activeBase;
+            Assert.True(SpinWait.SpinUntil(() => log.RecoveryPoint == rolledEnd, TimeSpan.FromSeconds(10)), "the rolled segments were not flushed");
             manager.CheckpointRecoveryPoints();
             Assert.Equal(activeBase, ReadCheckpoint(OffsetCheckpointFile.RecoveryPointFileName)[tp]);
         }

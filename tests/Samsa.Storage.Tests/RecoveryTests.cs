@@ -333,7 +333,10 @@ public sealed class RecoveryTests : IDisposable
             log.Append(Batches.Numbered("b", 3, padding: 20), 0);
         }
 
-        Assert.Equal(log.Segments[^1].BaseOffset, log.RecoveryPoint);
+        // A roll flushes the closed segment in the background, then moves the recovery point to its end.
+        Assert.True(
+            SpinWait.SpinUntil(() => log.RecoveryPoint == log.Segments[^1].BaseOffset, TimeSpan.FromSeconds(10)),
+            $"recovery point {log.RecoveryPoint}, active segment base {log.Segments[^1].BaseOffset}");
         log.Append(Batches.Numbered("c", 1), 0);
         Assert.True(log.RecoveryPoint < log.LogEndOffset);
         log.Flush();
