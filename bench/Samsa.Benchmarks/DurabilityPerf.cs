@@ -1,7 +1,10 @@
+using System.Buffers.Binary;
 using System.Diagnostics;
+using System.Net.Sockets;
 using Samsa.Broker;
 using Samsa.Broker.Config;
 using Samsa.Client;
+using Samsa.Protocol;
 using Samsa.Protocol.Messages;
 using Samsa.Protocol.Records;
 
@@ -9,8 +12,9 @@ namespace Samsa.Benchmarks;
 
 /// <summary>
 /// `dotnet run -c Release --project bench/Samsa.Benchmarks -- durability [--seconds N] [--producers N]
-/// [--partitions N] [--records N] [--size BYTES] [--rounds N]`: produce throughput with acks=1 from concurrent
-/// producers (one connection each, one request in flight, producer i writing partition i % partitions) against an
+/// [--partitions N] [--records N] [--size BYTES] [--rounds N] [--in-flight N]`: produce throughput with acks=1 from
+/// concurrent producers (one connection each with up to --in-flight requests pipelined, default 1, as a Kafka client's
+/// max.in.flight.requests.per.connection; producer i writing partition i % partitions) against an
 /// in-process broker on loopback, with log.flush.group.commit.enable off and on, alternating in the same run; prints
 /// records/s of each round and the median ratio on/off.
 /// </summary>
@@ -24,13 +28,14 @@ internal static class DurabilityPerf
         int recordsPerRequest = ArgInt(args, "--records", 100);
         int recordSize = ArgInt(args, "--size", 100);
         int rounds = ArgInt(args, "--rounds", 3);
-        Console.WriteLine($"durability: {producers} producers, acks=1, {partitions} partitions, {recordsPerRequest} records of {recordSize} B per request, {seconds} s per run");
+        int inFlight = ArgInt(args, "--in-flight", 1);
+        Console.WriteLine($"durability: {producers} producers, acks=1, {partitions} partitions, {recordsPerRequest} records of {recordSize} B per request, {inFlight} in flight per producer, {seconds} s per run");
 
         var ratios = new List<double>();
         for (int round = 0; round < rounds; round++)
         {
-            double off = await RunOnceAsync(groupCommit: false, seconds, producers, partitions, recordsPerRequest, recordSize);
-            double on = await RunOnceAsync(groupCommit: true, seconds, producers, partitions, recordsPerRequest, recordSize);
+            double off = await RunOnceAsync(groupCommit: false, seconds, producers, partitions, recordsPerRequest, recordSize, inFlight);
+            double on = await RunOnceAsync(groupCommit: true, seconds, producers, partitions, recordsPerRequest, recordSize, inFlight);
             ratios.Add(on / off);
             Console.WriteLine($"round {round + 1}: group commit off {off:F0} records/s ({off * recordSize / 1e6:F1} MB/s), on {on:F0} records/s ({on * recordSize / 1e6:F1} MB/s), on/off = {on / off:F2}");
         }
@@ -40,7 +45,7 @@ internal static class DurabilityPerf
         return 0;
     }
 
-    private static async Task<double> RunOnceAsync(bool groupCommit, int seconds, int producers, int partitions, int recordsPerRequest, int recordSize)
+    private static async Task<double> RunOnceAsync(bool groupCommit, int seconds, int producers, int partitions, int recordsPerRequest, int recordSize, int inFlight)
     {
         string dataDir = Path.Combine(Path.GetTempPath(), "samsa-durabilityperf-" + Guid.NewGuid().ToString("N"));
         var broker = await SamsaBroker.StartAsync(new BrokerConfig
@@ -69,7 +74,9 @@ internal static class DurabilityPerf
             // Warm-up: JIT and the first segment's page cache.
             await Task.WhenAll(connections.Select((c, i) => ProduceLoopAsync(c, i % partitions, batch, TimeSpan.FromSeconds(1))));
             var watch = Stopwatch.StartNew();
-            long[] requests = await Task.WhenAll(connections.Select((c, i) => ProduceLoopAsync(c, i % partitions, batch, TimeSpan.FromSeconds(seconds))));
+            long[] requests = inFlight <= 1
+                ? await Task.WhenAll(connections.Select((c, i) => ProduceLoopAsync(c, i % partitions, batch, TimeSpan.FromSeconds(seconds))))
+                : await Task.WhenAll(Enumerable.Range(0, producers).Select(i => PipelinedProduceLoopAsync(bootstrap, i % partitions, batch, inFlight, TimeSpan.FromSeconds(seconds))));
             double elapsed = watch.Elapsed.TotalSeconds;
             foreach (var c in connections)
             {
@@ -105,6 +112,79 @@ internal static class DurabilityPerf
             count++;
         }
         return count;
+    }
+
+    /// <summary>
+    /// One producer on a raw connection keeping up to <paramref name="inFlight"/> Produce v9 requests outstanding;
+    /// returns how many were acknowledged within <paramref name="duration"/>.
+    /// </summary>
+    private static async Task<long> PipelinedProduceLoopAsync(string bootstrap, int partition, byte[] batch, int inFlight, TimeSpan duration)
+    {
+        var (host, port) = KafkaConnection.ParseHostPort(bootstrap);
+        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        await socket.ConnectAsync(host, port);
+        var request = new ProduceRequest { Acks = 1, TimeoutMs = 30_000 };
+        request.TopicData.Add(new ProduceRequest.TopicProduceData
+        {
+            Name = "perf",
+            PartitionData = [new ProduceRequest.PartitionProduceData { Index = partition, Records = batch }],
+        });
+        short headerVersion = ApiMessages.RequestHeaderVersion(ApiKey.Produce, 9);
+        var header = new RequestHeader { RequestApiKey = (short)ApiKey.Produce, RequestApiVersion = 9, ClientId = "durabilityperf" };
+        int size = header.Size(headerVersion) + request.Size(9);
+        byte[] frame = new byte[4 + size];
+        BinaryPrimitives.WriteInt32BigEndian(frame, size);
+        var writer = new ProtocolWriter(frame.AsSpan(4));
+        header.Write(ref writer, headerVersion);
+        request.Write(ref writer, 9);
+
+        using var window = new SemaphoreSlim(inFlight);
+        var watch = Stopwatch.StartNew();
+        long sent = 0;
+        var receiver = Task.Run(async () =>
+        {
+            byte[] response = new byte[64 * 1024];
+            long acknowledged = 0;
+            while (acknowledged < Volatile.Read(ref sent) || watch.Elapsed < duration)
+            {
+                await ReadExactlyAsync(socket, response.AsMemory(0, 4));
+                int length = BinaryPrimitives.ReadInt32BigEndian(response);
+                await ReadExactlyAsync(socket, response.AsMemory(0, length));
+                var reader = new ProtocolReader(response.AsMemory(0, length));
+                reader.ReadInt32();
+                reader.ReadUnsignedVarint();
+                var produced = new ProduceResponse();
+                produced.Read(ref reader, 9);
+                short error = produced.Responses[0].PartitionResponses[0].ErrorCode;
+                if (error != 0)
+                {
+                    throw new InvalidOperationException($"produce failed with error {error}");
+                }
+                acknowledged++;
+                window.Release();
+            }
+            return acknowledged;
+        });
+        while (watch.Elapsed < duration)
+        {
+            await window.WaitAsync();
+            Interlocked.Increment(ref sent);
+            await socket.SendAsync(frame);
+        }
+        return await receiver;
+    }
+
+    private static async Task ReadExactlyAsync(Socket socket, Memory<byte> buffer)
+    {
+        while (buffer.Length > 0)
+        {
+            int read = await socket.ReceiveAsync(buffer);
+            if (read == 0)
+            {
+                throw new IOException("the broker closed the connection");
+            }
+            buffer = buffer[read..];
+        }
     }
 
     private static byte[] MakeBatch(int records, int size)

@@ -32,6 +32,12 @@ internal sealed partial class Connection : IDisposable
     private readonly NetworkCounters? _counters;
     private readonly List<RecordsSplice> _splices = new();
     private SpliceSender? _spliceSender;
+
+    /// <summary>Produces answered only once group commit's fsync covers them, at most this many per connection.</summary>
+    private const int MaxInFlightProduces = 16;
+
+    /// <summary>Produces whose records are appended and whose answers wait for an fsync, oldest first.</summary>
+    private readonly Queue<InFlightRequest> _inFlight = new();
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _busy;
     private long _lastActivityTicks = Environment.TickCount64;
@@ -73,6 +79,7 @@ internal sealed partial class Connection : IDisposable
         {
             while (!stopping.IsCancellationRequested)
             {
+                WakeReaderWhenOldestCompletes();
                 ReadResult result;
                 try
                 {
@@ -101,27 +108,26 @@ internal sealed partial class Connection : IDisposable
                     buffer.Slice(4, size).CopyTo(frame);
                     buffer = buffer.Slice(4 + size);
                     _busy = true;
-                    try
-                    {
-                        keepOpen = await ProcessAsync(frame.AsMemory(0, size)).ConfigureAwait(false);
-                    }
-                    finally
-                    {
-                        ArrayPool<byte>.Shared.Return(frame);
-                        _busy = false;
-                    }
+                    keepOpen = await ProcessAsync(frame, size).ConfigureAwait(false);
+                    _busy = _inFlight.Count > 0;
                     Interlocked.Exchange(ref _lastActivityTicks, Environment.TickCount64);
                     if (keepOpen && !HasCompleteFrame(buffer))
                     {
                         await _output.FlushAsync(CancellationToken.None).ConfigureAwait(false);
                     }
                 }
+                if (keepOpen && await WriteCompletedAsync().ConfigureAwait(false))
+                {
+                    await _output.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+                }
+                _busy = _inFlight.Count > 0;
                 _input.AdvanceTo(buffer.Start, buffer.End);
                 if (!keepOpen || result.IsCompleted)
                 {
                     break;
                 }
             }
+            await DrainAsync().ConfigureAwait(false);
             await _output.FlushAsync(CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
@@ -150,31 +156,59 @@ internal sealed partial class Connection : IDisposable
     private static bool HasCompleteFrame(in ReadOnlySequence<byte> buffer) =>
         TryGetFrameSize(buffer, out int size) && (size < 0 || buffer.Length >= 4L + size);
 
-    /// <summary>Parses and handles one request; false means close the connection.</summary>
-    private async ValueTask<bool> ProcessAsync(ReadOnlyMemory<byte> frame)
+    /// <summary>
+    /// Parses and dispatches one request (the frame is returned to the pool once it is answered); false means close
+    /// the connection. A produce whose records are appended but whose answer waits for group commit's fsync joins
+    /// <see cref="_inFlight"/> and the next request is read meanwhile, so one producer's pipelined requests share
+    /// fsyncs; every other request first waits for the answers before it, so responses leave in request order.
+    /// </summary>
+    private async ValueTask<bool> ProcessAsync(byte[] frame, int size)
+    {
+        var request = Dispatch(frame, size);
+        if (request is null)
+        {
+            ArrayPool<byte>.Shared.Return(frame);
+            return false;
+        }
+        if (request.Header.ApiKey == ApiKey.Produce && !request.Response.IsCompleted && _inFlight.Count < MaxInFlightProduces)
+        {
+            _inFlight.Enqueue(request);
+            return true;
+        }
+        if (!await DrainAsync().ConfigureAwait(false))
+        {
+            await FinishAsync(request, write: false).ConfigureAwait(false);
+            return false;
+        }
+        return await FinishAsync(request, write: true).ConfigureAwait(false);
+    }
+
+    /// <summary>Parses the frame and starts its handler; null means close the connection (already logged).</summary>
+    private InFlightRequest? Dispatch(byte[] frame, int size)
     {
         var header = new RequestHeader();
         IProtocolMessage request;
         try
         {
-            var reader = new ProtocolReader(frame);
+            var reader = new ProtocolReader(frame.AsMemory(0, size));
             header.ReadFixed(ref reader);
             var key = header.ApiKey;
             if (!SupportedApis.IsKnown(key))
             {
                 LogUnknownApi(_logger, RemoteEndPoint?.ToString(), header.RequestApiKey);
-                return false;
+                return null;
             }
             if (!SupportedApis.IsAdvertised(key, header.RequestApiVersion))
             {
                 if (key == ApiKey.ApiVersions)
                 {
                     // Answer in v0 so that any client can read which versions we do speak.
-                    WriteResponse(header.CorrelationId, key, 0, _dispatcher.UnsupportedApiVersionsResponse());
-                    return true;
+                    var context0 = new RequestContext(header, _listenerName, LocalEndPoint, RemoteEndPoint);
+                    return new InFlightRequest(header, 0, context0, frame,
+                        new ValueTask<IProtocolMessage?>(_dispatcher.UnsupportedApiVersionsResponse()));
                 }
                 LogUnsupportedVersion(_logger, RemoteEndPoint?.ToString(), key, header.RequestApiVersion);
-                return false;
+                return null;
             }
             header.ReadRest(ref reader, ApiMessages.RequestHeaderVersion(key, header.RequestApiVersion));
             request = ApiMessages.CreateRequest(key)!;
@@ -183,29 +217,51 @@ internal sealed partial class Connection : IDisposable
         catch (ProtocolException e)
         {
             LogMalformed(_logger, RemoteEndPoint?.ToString(), header.RequestApiKey, header.RequestApiVersion, e.Message);
-            return false;
+            return null;
         }
 
         var context = new RequestContext(header, _listenerName, LocalEndPoint, RemoteEndPoint, _zeroCopy);
+        ValueTask<IProtocolMessage?> response;
         try
         {
-            var pending = _dispatcher.DispatchAsync(context, request);
-            if (!pending.IsCompleted)
+            response = _dispatcher.DispatchAsync(context, request);
+        }
+        catch (Exception e) when (e is not (IOException or SocketException or ObjectDisposedException))
+        {
+            response = ValueTask.FromException<IProtocolMessage?>(e);
+        }
+        return new InFlightRequest(header, header.RequestApiVersion, context, frame, response);
+    }
+
+    /// <summary>
+    /// Awaits the request's handler and writes its response (unless <paramref name="write"/> is false), then returns its
+    /// buffers and frame. False means close the connection.
+    /// </summary>
+    private async ValueTask<bool> FinishAsync(InFlightRequest request, bool write)
+    {
+        var header = request.Header;
+        try
+        {
+            if (!request.Response.IsCompleted)
             {
-                // The handler waits (a long-poll fetch): send what is already answered first.
+                // The handler waits (a long-poll fetch, a flush): send what is already answered first.
                 await _output.FlushAsync(CancellationToken.None).ConfigureAwait(false);
             }
-            var response = await pending.ConfigureAwait(false);
-            if (response is not null && context.SplicedBytes > 0)
+            var response = await request.Response.ConfigureAwait(false);
+            if (!write)
             {
-                await WriteSplicedResponseAsync(header.CorrelationId, header.ApiKey, header.RequestApiVersion, response, context.SplicedBytes)
+                return false;
+            }
+            if (response is not null && request.Context.SplicedBytes > 0)
+            {
+                await WriteSplicedResponseAsync(header.CorrelationId, header.ApiKey, request.Version, response, request.Context.SplicedBytes)
                     .ConfigureAwait(false);
             }
             else if (response is not null)
             {
-                WriteResponse(header.CorrelationId, header.ApiKey, header.RequestApiVersion, response);
+                WriteResponse(header.CorrelationId, header.ApiKey, request.Version, response);
             }
-            return !context.CloseConnection;
+            return !request.Context.CloseConnection;
         }
         catch (Exception e) when (e is not (IOException or SocketException or ObjectDisposedException))
         {
@@ -214,7 +270,66 @@ internal sealed partial class Connection : IDisposable
         }
         finally
         {
-            context.ReturnResponseBuffers();
+            request.Context.ReturnResponseBuffers();
+            ArrayPool<byte>.Shared.Return(request.Frame);
+        }
+    }
+
+    /// <summary>Answers every in-flight produce in order; false when one of them closes the connection.</summary>
+    private async ValueTask<bool> DrainAsync()
+    {
+        bool keepOpen = true;
+        while (_inFlight.TryDequeue(out var request))
+        {
+            keepOpen = await FinishAsync(request, keepOpen).ConfigureAwait(false) && keepOpen;
+        }
+        return keepOpen;
+    }
+
+    /// <summary>Writes the answers of in-flight produces whose fsync is done, oldest first; true when it wrote any.</summary>
+    private async ValueTask<bool> WriteCompletedAsync()
+    {
+        bool wrote = false;
+        while (_inFlight.TryPeek(out var request) && request.Response.IsCompleted)
+        {
+            _inFlight.Dequeue();
+            wrote = true;
+            if (!await FinishAsync(request, write: true).ConfigureAwait(false))
+            {
+                await DrainAsync().ConfigureAwait(false);
+                throw new IOException("A produce failed; closing the connection.");
+            }
+        }
+        return wrote;
+    }
+
+    /// <summary>
+    /// While produces wait for their fsync, the loop waits for input: have the oldest one's completion interrupt that
+    /// wait so its answer leaves as soon as it can.
+    /// </summary>
+    private void WakeReaderWhenOldestCompletes()
+    {
+        if (_inFlight.TryPeek(out var oldest) && !oldest.WakeRegistered)
+        {
+            // A ValueTask may be awaited once: keep the Task it becomes for the final await.
+            Task<IProtocolMessage?> response = oldest.Response.AsTask();
+            oldest.Response = new ValueTask<IProtocolMessage?>(response);
+            oldest.WakeRegistered = true;
+            response.ContinueWith(
+                static (_, state) => ((Connection)state!).CancelPendingRead(), this,
+                CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+    }
+
+    private void CancelPendingRead()
+    {
+        try
+        {
+            _input.CancelPendingRead();
+        }
+        catch (InvalidOperationException)
+        {
+            // The reader completed: the connection is closing.
         }
     }
 
@@ -340,4 +455,21 @@ internal sealed partial class Connection : IDisposable
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Connection from {Remote} ended: {Reason}")]
     private static partial void LogConnectionError(ILogger logger, string? remote, string reason);
+
+    /// <summary>A dispatched request until its response is written: the frame its message was read from stays rented.</summary>
+    private sealed class InFlightRequest(RequestHeader header, short version, RequestContext context, byte[] frame, ValueTask<IProtocolMessage?> response)
+    {
+        public RequestHeader Header { get; } = header;
+
+        /// <summary>The version the response is written in (v0 for an ApiVersions request of an unknown version).</summary>
+        public short Version { get; } = version;
+
+        public RequestContext Context { get; } = context;
+
+        public byte[] Frame { get; } = frame;
+
+        public ValueTask<IProtocolMessage?> Response { get; set; } = response;
+
+        public bool WakeRegistered { get; set; }
+    }
 }

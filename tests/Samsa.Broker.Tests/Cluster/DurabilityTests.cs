@@ -52,6 +52,48 @@ public sealed class DurabilityTests : IAsyncLifetime
         new[] { DirA, DirB }.Select(d => Path.Combine(d, "events-" + partition)).Single(Directory.Exists);
 
     [Fact]
+    public async Task Pipelined_produces_share_fsyncs_and_are_answered_in_order()
+    {
+        const int Count = 40;
+        long roundsBefore = _broker.Broker.LogManager.GroupCommit!.Rounds;
+        var sent = new List<(int Id, ApiKey Api, short Version)>();
+        var burst = new MemoryStream();
+        for (int i = 0; i < Count; i++)
+        {
+            // A metadata request in the middle must be answered after the produces before it.
+            IProtocolMessage request = i == Count / 2
+                ? new MetadataRequest { Topics = null }
+                : Requests.Produce("events", i % 2, Batches.Build(3), acks: -1);
+            short version = 9;
+            int id = _connection.NextCorrelationId();
+            burst.Write(RawConnection.Encode(request, version, id));
+            sent.Add((id, request.Api, version));
+        }
+        await _connection.SendRawAsync(burst.ToArray());
+
+        var nextOffset = new long[2];
+        foreach (var (id, api, version) in sent)
+        {
+            var (received, body) = await _connection.ReceiveAsync(ApiMessages.ResponseHeaderVersion(api, version));
+            Assert.Equal(id, received);
+            if (api == ApiKey.Produce)
+            {
+                var result = RawConnection.Decode<ProduceResponse>(body, version).Responses[0].PartitionResponses[0];
+                Assert.Equal(0, result.ErrorCode);
+                Assert.Equal(nextOffset[result.Index], result.BaseOffset);
+                nextOffset[result.Index] += 3;
+                Assert.True(PartitionLogOf(result.Index).RecoveryPoint >= result.BaseOffset + 3, "answered before its fsync");
+            }
+        }
+
+        long rounds = _broker.Broker.LogManager.GroupCommit!.Rounds - roundsBefore;
+        Assert.True(rounds < Count - 1, $"{Count - 1} pipelined produces took {rounds} flush rounds");
+    }
+
+    private PartitionLog PartitionLogOf(int partition) =>
+        _broker.Broker.LogManager.GetLog(new TopicPartition("events", partition))!;
+
+    [Fact]
     public async Task Acknowledged_produce_is_already_fsynced()
     {
         var first = await ProduceAsync(0, Batches.Build(5));

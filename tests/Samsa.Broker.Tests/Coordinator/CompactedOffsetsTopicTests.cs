@@ -40,8 +40,10 @@ public sealed class CompactedOffsetsTopicTests : IAsyncLifetime
         }
 
         string checkpoint = Path.Combine(_broker.DataDir, "cleaner-offset-checkpoint");
-        await Eventually.True(() => CheckpointOf(checkpoint, "__consumer_offsets 0 ") >= Commits / 2, "the cleaner to pass the middle of __consumer_offsets-0", TimeSpan.FromSeconds(30));
-        Assert.True(RecordsIn("__consumer_offsets-0") < Commits / 2, "the cleaned log still holds most commits");
+        // A pass may run while the commits arrive; later passes clean up to the active segment.
+        await Eventually.True(
+            () => CheckpointOf(checkpoint, "__consumer_offsets 0 ") >= Commits / 2 && RecordsIn("__consumer_offsets-0") < Commits / 2,
+            "the cleaner to remove most commits of __consumer_offsets-0", TimeSpan.FromSeconds(30));
 
         await _broker.RestartAsync();
         using var after = await GroupClient.ConnectAsync(_broker);
@@ -68,7 +70,16 @@ public sealed class CompactedOffsetsTopicTests : IAsyncLifetime
         int records = 0;
         foreach (string file in Directory.EnumerateFiles(Path.Combine(_broker.DataDir, partitionDirectory), "*.log"))
         {
-            byte[] bytes = File.ReadAllBytes(file);
+            byte[] bytes;
+            try
+            {
+                bytes = File.ReadAllBytes(file);
+            }
+            catch (FileNotFoundException)
+            {
+                return int.MaxValue; // A swap or deletion renamed it meanwhile: count again later.
+            }
+
             int position = 0;
             while (position + 61 <= bytes.Length)
             {
