@@ -20,35 +20,16 @@ namespace Samsa.Storage;
 /// Thread-safe: every operation takes an internal lock, so lookups may run while the writer appends,
 /// truncates or remaps.
 /// </summary>
-public sealed class OffsetIndex : IDisposable
+public sealed class OffsetIndex : SegmentIndex
 {
     public const int EntrySize = 8;
     public const string FileSuffix = ".index";
 
-    private readonly Lock _lock = new();
-    private readonly MappedIndexFile _file;
-    private readonly int _maxEntries;
-    private int _entries;
-    private bool _disposed;
-
     /// <summary>Opens the index at <paramref name="path"/>, creating an empty one if it does not exist.</summary>
     public OffsetIndex(string path, long baseOffset, int maxIndexSize)
+        : base(path, baseOffset, EntrySize, Math.Max(1, maxIndexSize / EntrySize))
     {
-        Path = path;
-        BaseOffset = baseOffset;
-        _maxEntries = Math.Max(1, maxIndexSize / EntrySize);
-        _file = new MappedIndexFile(path, EntrySize);
-        _entries = _file.CountUsedSlots();
     }
-
-    public string Path { get; }
-
-    public long BaseOffset { get; }
-
-    /// <summary>Entries the index can hold (<see cref="LogConfig.MaxIndexSize"/> / 8).</summary>
-    public int MaxEntries => _maxEntries;
-
-    public int EntryCount => Volatile.Read(ref _entries);
 
     public bool IsFull => EntryCount >= _maxEntries;
 
@@ -183,48 +164,6 @@ public sealed class OffsetIndex : IDisposable
 
             return true;
         }
-    }
-
-    /// <summary>Shrinks the file to its entries (the segment is no longer written). A later append re-expands it.</summary>
-    public void TrimToValidSize()
-    {
-        lock (_lock)
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            _file.Trim(_entries);
-        }
-    }
-
-    /// <summary>Writes the mapped entries to disk.</summary>
-    public void Flush()
-    {
-        lock (_lock)
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            _file.Flush();
-        }
-    }
-
-    /// <summary>Trims the file to its entries and closes it.</summary>
-    public void Dispose()
-    {
-        lock (_lock)
-        {
-            if (_disposed)
-            {
-                return;
-            }
-
-            _disposed = true;
-            _file.Close(_entries);
-        }
-    }
-
-    /// <summary>Closes the index and deletes its file.</summary>
-    public void Delete()
-    {
-        Dispose();
-        File.Delete(Path);
     }
 
     private int FloorByOffset(long targetOffset)

@@ -28,7 +28,7 @@ namespace Samsa.Storage;
 /// Thread-safe: every operation takes an internal lock, so lookups may run while the writer appends,
 /// truncates or remaps.
 /// </summary>
-public sealed class TimeIndex : IDisposable
+public sealed class TimeIndex : SegmentIndex
 {
     public const int EntrySize = 12;
     public const string FileSuffix = ".timeindex";
@@ -36,30 +36,11 @@ public sealed class TimeIndex : IDisposable
     /// <summary>The timestamp of a record or batch that has none (Kafka's NO_TIMESTAMP).</summary>
     public const long NoTimestamp = -1;
 
-    private readonly Lock _lock = new();
-    private readonly MappedIndexFile _file;
-    private readonly int _maxEntries;
-    private int _entries;
-    private bool _disposed;
-
     /// <summary>Opens the index at <paramref name="path"/>, creating an empty one if it does not exist.</summary>
     public TimeIndex(string path, long baseOffset, int maxIndexSize)
+        : base(path, baseOffset, EntrySize, Math.Max(2, maxIndexSize / EntrySize))
     {
-        Path = path;
-        BaseOffset = baseOffset;
-        _maxEntries = Math.Max(2, maxIndexSize / EntrySize);
-        _file = new MappedIndexFile(path, EntrySize);
-        _entries = _file.CountUsedSlots();
     }
-
-    public string Path { get; }
-
-    public long BaseOffset { get; }
-
-    /// <summary>Entries the index can hold (<see cref="LogConfig.MaxIndexSize"/> / 12, at least 2).</summary>
-    public int MaxEntries => _maxEntries;
-
-    public int EntryCount => Volatile.Read(ref _entries);
 
     /// <summary>True when only the slot kept for the final entry is left: the segment must roll.</summary>
     public bool IsFull => EntryCount >= _maxEntries - 1;
@@ -199,48 +180,6 @@ public sealed class TimeIndex : IDisposable
 
             return true;
         }
-    }
-
-    /// <summary>Shrinks the file to its entries (the segment is no longer written). A later append re-expands it.</summary>
-    public void TrimToValidSize()
-    {
-        lock (_lock)
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            _file.Trim(_entries);
-        }
-    }
-
-    /// <summary>Writes the mapped entries to disk.</summary>
-    public void Flush()
-    {
-        lock (_lock)
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            _file.Flush();
-        }
-    }
-
-    /// <summary>Trims the file to its entries and closes it.</summary>
-    public void Dispose()
-    {
-        lock (_lock)
-        {
-            if (_disposed)
-            {
-                return;
-            }
-
-            _disposed = true;
-            _file.Close(_entries);
-        }
-    }
-
-    /// <summary>Closes the index and deletes its file.</summary>
-    public void Delete()
-    {
-        Dispose();
-        File.Delete(Path);
     }
 
     private long TimestampAt(int index) => BinaryPrimitives.ReadInt64BigEndian(_file.Slot(index));

@@ -1,0 +1,78 @@
+namespace Samsa.Storage;
+
+/// <summary>
+/// What the indexes of a segment (<see cref="OffsetIndex"/>, <see cref="TimeIndex"/>) share, as Kafka's AbstractIndex:
+/// a memory-mapped file of fixed-size entries (<see cref="MappedIndexFile"/>) whose used entries form a prefix, a
+/// capacity from <see cref="LogConfig.MaxIndexSize"/>, trimming when the segment stops being written, and closing.
+/// Thread-safe: every operation, in this class and the derived ones, holds <see cref="_lock"/>.
+/// </summary>
+public abstract class SegmentIndex : IDisposable
+{
+    private protected readonly Lock _lock = new();
+    private protected readonly MappedIndexFile _file;
+    private protected readonly int _maxEntries;
+    private protected int _entries;
+    private protected bool _disposed;
+
+    private protected SegmentIndex(string path, long baseOffset, int entrySize, int maxEntries)
+    {
+        Path = path;
+        BaseOffset = baseOffset;
+        _maxEntries = maxEntries;
+        _file = new MappedIndexFile(path, entrySize);
+        _entries = _file.CountUsedSlots();
+    }
+
+    public string Path { get; }
+
+    public long BaseOffset { get; }
+
+    /// <summary>Entries the index can hold.</summary>
+    public int MaxEntries => _maxEntries;
+
+    public int EntryCount => Volatile.Read(ref _entries);
+
+    /// <summary>Shrinks the file to its entries (the segment is no longer written). A later append re-expands it.</summary>
+    public void TrimToValidSize()
+    {
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _file.Trim(_entries);
+        }
+    }
+
+    /// <summary>Writes the mapped entries to disk.</summary>
+    public void Flush()
+    {
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _file.Flush();
+        }
+    }
+
+    /// <summary>Trims the file to its entries and closes it.</summary>
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            _file.Close(_entries);
+        }
+
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Closes the index and deletes its file.</summary>
+    public void Delete()
+    {
+        Dispose();
+        File.Delete(Path);
+    }
+}
