@@ -34,6 +34,29 @@ public sealed class Crc32CTests
     }
 
     [Fact]
+    public void Matches_the_reference_on_inputs_long_enough_for_the_three_way_loop()
+    {
+        var random = new Random(7);
+        var data = new byte[40_000];
+        random.NextBytes(data);
+        foreach (int length in new[] { 3071, 3072, 3073, 3079, 6144, 9215, 9216, 10_000, 39_990 })
+        {
+            for (int start = 0; start < 3; start++)
+            {
+                ReadOnlySpan<byte> slice = data.AsSpan(start, length);
+                Assert.Equal(ReferenceCrc32C.Compute(slice), Crc32C.Compute(slice));
+            }
+        }
+
+        for (int i = 0; i < 50; i++)
+        {
+            int length = random.Next(3000, 40_000);
+            int start = random.Next(0, data.Length - length);
+            Assert.Equal(ReferenceCrc32C.Compute(data.AsSpan(start, length)), Crc32C.Compute(data.AsSpan(start, length)));
+        }
+    }
+
+    [Fact]
     public void Update_continues_a_running_crc()
     {
         byte[] data = Encoding.ASCII.GetBytes("The quick brown fox jumps over the lazy dog");
