@@ -33,6 +33,15 @@ internal sealed partial class Connection : IDisposable
     private readonly List<RecordsSplice> _splices = new();
     private SpliceSender? _spliceSender;
 
+    /// <summary>
+    /// A request of this size range that is not yet whole is read straight into its frame buffer. Above the range it
+    /// goes through the pipe, which holds only what has arrived: a client announcing a huge request and sending
+    /// nothing then costs no more than what it sent.
+    /// </summary>
+    private const int DirectReadFrameSize = 64 * 1024;
+
+    private const int MaxDirectReadFrameSize = 8 * 1024 * 1024;
+
     /// <summary>Produces answered only once group commit's fsync covers them, at most this many per connection.</summary>
     private const int MaxInFlightProduces = 16;
 
@@ -92,6 +101,7 @@ internal sealed partial class Connection : IDisposable
                 Interlocked.Exchange(ref _lastActivityTicks, Environment.TickCount64);
                 var buffer = result.Buffer;
                 bool keepOpen = true;
+                bool advanced = false;
                 while (keepOpen && TryGetFrameSize(buffer, out int size))
                 {
                     if (size < MinimumRequestSize || size > _maxRequestSize)
@@ -100,13 +110,38 @@ internal sealed partial class Connection : IDisposable
                         keepOpen = false;
                         break;
                     }
+                    byte[] frame;
                     if (buffer.Length < 4L + size)
                     {
-                        break;
+                        if (size < DirectReadFrameSize || size > MaxDirectReadFrameSize)
+                        {
+                            break;
+                        }
+                        // A large request (a producer's batches): read the rest straight from the socket into the
+                        // frame, one copy instead of two. The pipe holds nothing else: this frame is all it buffered.
+                        frame = ArrayPool<byte>.Shared.Rent(size);
+                        int buffered = (int)(buffer.Length - 4);
+                        buffer.Slice(4).CopyTo(frame);
+                        _input.AdvanceTo(buffer.End);
+                        advanced = true;
+                        try
+                        {
+                            await _stream.ReadExactlyAsync(frame.AsMemory(buffered, size - buffered), stopping).ConfigureAwait(false);
+                        }
+                        catch (Exception e) when (e is OperationCanceledException or EndOfStreamException)
+                        {
+                            ArrayPool<byte>.Shared.Return(frame);
+                            keepOpen = false;
+                            break;
+                        }
+                        buffer = default;
                     }
-                    byte[] frame = ArrayPool<byte>.Shared.Rent(size);
-                    buffer.Slice(4, size).CopyTo(frame);
-                    buffer = buffer.Slice(4 + size);
+                    else
+                    {
+                        frame = ArrayPool<byte>.Shared.Rent(size);
+                        buffer.Slice(4, size).CopyTo(frame);
+                        buffer = buffer.Slice(4 + size);
+                    }
                     _busy = true;
                     keepOpen = await ProcessAsync(frame, size).ConfigureAwait(false);
                     _busy = _inFlight.Count > 0;
@@ -121,8 +156,11 @@ internal sealed partial class Connection : IDisposable
                     await _output.FlushAsync(CancellationToken.None).ConfigureAwait(false);
                 }
                 _busy = _inFlight.Count > 0;
-                _input.AdvanceTo(buffer.Start, buffer.End);
-                if (!keepOpen || result.IsCompleted)
+                if (!advanced)
+                {
+                    _input.AdvanceTo(buffer.Start, buffer.End);
+                }
+                if (!keepOpen || (result.IsCompleted && !advanced))
                 {
                     break;
                 }

@@ -1,4 +1,5 @@
 using Samsa.Broker.Tests.Infrastructure;
+using Samsa.Protocol;
 using Samsa.Protocol.Messages;
 using Samsa.Protocol.Records;
 
@@ -13,6 +14,39 @@ public sealed class ConnectionTests
         using var idle = await broker.ConnectAsync();
         await idle.SendAsync<ApiVersionsResponse>(new ApiVersionsRequest(), 0);
         Assert.True(await idle.IsClosedByPeerAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public async Task A_large_request_arriving_in_pieces_is_read_whole_and_the_request_behind_it_follows()
+    {
+        await using var broker = await TestBroker.StartAsync(c => c with { MessageMaxBytes = 4 * 1024 * 1024 });
+        using var connection = await broker.ConnectAsync();
+        await connection.SendAsync<CreateTopicsResponse>(Requests.CreateTopic("large", 1), 5);
+        byte[] batch = Batches.Build(2500, prefix: new string('x', 1000));
+        Assert.True(batch.Length > 2 * 1024 * 1024);
+
+        int produceId = connection.NextCorrelationId();
+        byte[] produce = RawConnection.Encode(Requests.Produce("large", 0, batch), 9, produceId);
+        int metadataId = connection.NextCorrelationId();
+        byte[] metadata = RawConnection.Encode(new MetadataRequest { Topics = null }, 9, metadataId);
+        // The first piece holds the size and part of the request; the rest comes later, with the next request behind it.
+        await connection.SendRawAsync(produce[..70_000]);
+        await Task.Delay(100);
+        await connection.SendRawAsync([.. produce[70_000..], .. metadata]);
+
+        var (received, body) = await connection.ReceiveAsync(ApiMessages.ResponseHeaderVersion(ApiKey.Produce, 9));
+        Assert.Equal(produceId, received);
+        var result = RawConnection.Decode<ProduceResponse>(body, 9).Responses[0].PartitionResponses[0];
+        Assert.Equal(0, result.ErrorCode);
+        (received, _) = await connection.ReceiveAsync(ApiMessages.ResponseHeaderVersion(ApiKey.Metadata, 9));
+        Assert.Equal(metadataId, received);
+
+        var fetch = await connection.SendAsync<FetchResponse>(Requests.Fetch("large", 0, 0, maxBytes: 8 * 1024 * 1024), 12);
+        var records = fetch.Responses[0].Partitions[0].Records!.Value;
+        Assert.Equal(batch.Length, records.Length);
+        Assert.True(RecordBatchHeader.TryRead(records.Span, out var header));
+        Assert.Equal(2499, header.LastOffset);
+        Assert.True(RecordBatch.IsCrcValid(records.Span));
     }
 
     [Fact]
