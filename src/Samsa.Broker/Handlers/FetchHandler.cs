@@ -12,6 +12,8 @@ namespace Samsa.Broker.Handlers;
 /// batch for the first partition with data so that a large batch never stalls a consumer.
 /// When less than fetch.min.bytes is available the request waits, up to max.wait.ms, as a <see cref="DelayedFetch"/> in
 /// the fetch purgatory, which appends to its partitions re-check; once it completes the partitions are read again.
+/// Records are handed to the connection as file slices (<see cref="RequestContext.ResponseRecords"/>): on plaintext
+/// connections they go from the segment file to the socket with sendfile(2), otherwise they are copied.
 /// Fetch sessions (KIP-227) are not kept: every response carries session id 0, so clients send full fetches.
 /// </summary>
 internal sealed class FetchHandler(BrokerContext broker) : IRequestHandler
