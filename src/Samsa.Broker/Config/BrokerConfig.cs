@@ -168,7 +168,7 @@ public sealed record BrokerConfig
     /// <summary>num.recovery.threads.per.data.dir (default 1).</summary>
     public int NumRecoveryThreadsPerDataDir { get; init; } = 1;
 
-    /// <summary>log.segment.bytes (default 1073741824, at least 14).</summary>
+    /// <summary>log.segment.bytes (default 1073741824, at least 1024: Samsa's floor, where Kafka's is 14).</summary>
     public int LogSegmentBytes { get; init; } = 1073741824;
 
     /// <summary>log.roll.ms, else log.roll.hours (default 168 hours = 604800000 ms).</summary>

@@ -92,7 +92,7 @@ internal static class BrokerConfigKeys
         Add("log.dir", ConfigType.String, "./data");
         Add("log.dirs", ConfigType.String, null);
         Add("num.recovery.threads.per.data.dir", ConfigType.Int, "1", AtLeast(1));
-        Add("log.segment.bytes", ConfigType.Int, "1073741824", AtLeast(14));
+        Add("log.segment.bytes", ConfigType.Int, "1073741824", AtLeast(1024));
         Add("log.roll.ms", ConfigType.Long, null, AtLeast(1));
         Add("log.roll.hours", ConfigType.Int, "168", AtLeast(1));
         Add("log.roll.jitter.ms", ConfigType.Long, null, AtLeast(0));
@@ -148,7 +148,7 @@ internal static class BrokerConfigKeys
         // Group coordinator and committed offsets.
         Add("offsets.topic.num.partitions", ConfigType.Int, "50", AtLeast(1));
         Add("offsets.topic.replication.factor", ConfigType.Short, "1", AtLeast(1));
-        Add("offsets.topic.segment.bytes", ConfigType.Int, "104857600", AtLeast(1));
+        Add("offsets.topic.segment.bytes", ConfigType.Int, "104857600", AtLeast(1024));
         Add("offsets.topic.compression.codec", ConfigType.Int, "0", Between(0, 4));
         Add("offsets.load.buffer.size", ConfigType.Int, "5242880", AtLeast(1));
         Add("offsets.commit.timeout.ms", ConfigType.Int, "5000", AtLeast(1));
@@ -167,7 +167,7 @@ internal static class BrokerConfigKeys
         Add("transaction.state.log.num.partitions", ConfigType.Int, "50", AtLeast(1));
         Add("transaction.state.log.replication.factor", ConfigType.Short, "1", AtLeast(1));
         Add("transaction.state.log.min.isr", ConfigType.Int, "1", AtLeast(1));
-        Add("transaction.state.log.segment.bytes", ConfigType.Int, "104857600", AtLeast(1));
+        Add("transaction.state.log.segment.bytes", ConfigType.Int, "104857600", AtLeast(1024));
         Add("transaction.state.log.load.buffer.size", ConfigType.Int, "5242880", AtLeast(1));
         Add("transaction.abort.timed.out.transaction.cleanup.interval.ms", ConfigType.Int, "10000", AtLeast(1));
         Add("transaction.remove.expired.transaction.cleanup.interval.ms", ConfigType.Int, "3600000", AtLeast(1));

@@ -45,7 +45,7 @@ internal sealed record TopicConfigKey(ConfigKey Key, string? BrokerSynonym, Func
         Add(TopicConfigNames.Preallocate, ConfigType.Boolean, "false", null, "log.preallocate", b => b.LogPreallocate);
         Add(TopicConfigNames.RetentionBytes, ConfigType.Long, "-1", null, "log.retention.bytes", b => b.LogRetentionBytes);
         Add(TopicConfigNames.RetentionMs, ConfigType.Long, "604800000", AtLeast(-1), "log.retention.ms", b => b.LogRetentionMs);
-        Add(TopicConfigNames.SegmentBytes, ConfigType.Int, "1073741824", AtLeast(14), "log.segment.bytes", b => b.LogSegmentBytes);
+        Add(TopicConfigNames.SegmentBytes, ConfigType.Int, "1073741824", AtLeast(1024), "log.segment.bytes", b => b.LogSegmentBytes);
         Add(TopicConfigNames.SegmentIndexBytes, ConfigType.Int, "10485760", AtLeast(4), "log.index.size.max.bytes", b => b.LogIndexSizeMaxBytes);
         Add(TopicConfigNames.SegmentJitterMs, ConfigType.Long, "0", AtLeast(0), "log.roll.jitter.ms", b => b.LogRollJitterMs);
         Add(TopicConfigNames.SegmentMs, ConfigType.Long, "604800000", AtLeast(1), "log.roll.ms", b => b.LogRollMs);

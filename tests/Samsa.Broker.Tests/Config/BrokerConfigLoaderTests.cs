@@ -327,7 +327,7 @@ public sealed class BrokerConfigLoaderTests : IDisposable
     [InlineData("socket.send.buffer.bytes=-2", "socket.send.buffer.bytes", "'-2'", "an integer >= -1")]
     [InlineData("socket.receive.buffer.bytes=big", "socket.receive.buffer.bytes", "'big'", "an integer >= -1")]
     [InlineData("connections.max.idle.ms=soon", "connections.max.idle.ms", "'soon'", "an integer >= 0")]
-    [InlineData("log.segment.bytes=13", "log.segment.bytes", "'13'", "an integer >= 14")]
+    [InlineData("log.segment.bytes=1023", "log.segment.bytes", "'1023'", "an integer >= 1024")]
     [InlineData("log.roll.ms=0", "log.roll.ms", "'0'", "an integer >= 1")]
     [InlineData("log.roll.hours=x", "log.roll.hours", "'x'", "an integer >= 1")]
     [InlineData("log.index.interval.bytes=-1", "log.index.interval.bytes", "'-1'", "an integer >= 0")]

@@ -18,7 +18,7 @@ public sealed class TopicConfigTests
         var broker = BrokerConfigLoader.Load(
             null,
             [
-                "log.segment.bytes=1000",
+                "log.segment.bytes=1500",
                 "log.retention.hours=1",
                 "log.retention.bytes=5000",
                 "message.max.bytes=2000",
@@ -46,7 +46,7 @@ public sealed class TopicConfigTests
 
         var topic = TopicConfig.Resolve(broker, None);
 
-        Assert.Equal(1000, topic.SegmentBytes);
+        Assert.Equal(1500, topic.SegmentBytes);
         Assert.Equal(3_600_000L, topic.RetentionMs);
         Assert.Equal(5000L, topic.RetentionBytes);
         Assert.Equal(2000, topic.MaxMessageBytes);
@@ -122,7 +122,7 @@ public sealed class TopicConfigTests
 
         Assert.Equal(new EffectiveTopicConfig(), unknown);
         Assert.Equal("segment.bytes", e.Key);
-        Assert.Equal("Invalid value 'tiny' for configuration 'segment.bytes': expected an integer >= 14", e.Message);
+        Assert.Equal("Invalid value 'tiny' for configuration 'segment.bytes': expected an integer >= 1024", e.Message);
     }
 
     [Fact]
@@ -160,7 +160,7 @@ public sealed class TopicConfigTests
     [InlineData("retention.bytes", "-1")]
     [InlineData("retention.bytes", "-100")]
     [InlineData("retention.ms", "-1")]
-    [InlineData("segment.bytes", "14")]
+    [InlineData("segment.bytes", "1024")]
     [InlineData("segment.index.bytes", "4")]
     [InlineData("segment.jitter.ms", "0")]
     [InlineData("segment.ms", "1")]
@@ -195,7 +195,7 @@ public sealed class TopicConfigTests
     [InlineData("preallocate", "maybe", "true or false")]
     [InlineData("retention.bytes", "lots", "a 64-bit integer")]
     [InlineData("retention.ms", "-2", "an integer >= -1")]
-    [InlineData("segment.bytes", "13", "an integer >= 14")]
+    [InlineData("segment.bytes", "1023", "an integer >= 1024")]
     [InlineData("segment.index.bytes", "3", "an integer >= 4")]
     [InlineData("segment.jitter.ms", "-1", "an integer >= 0")]
     [InlineData("segment.ms", "0", "an integer >= 1")]
