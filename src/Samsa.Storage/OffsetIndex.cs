@@ -127,17 +127,9 @@ public sealed class OffsetIndex : SegmentIndex
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            int keep = offset <= BaseOffset ? 0 : FloorByOffset(offset - 1) + 1;
-            if (keep < _entries)
-            {
-                _file.Clear(keep, _entries);
-                Volatile.Write(ref _entries, keep);
-            }
+            KeepEntries(offset <= BaseOffset ? 0 : FloorByOffset(offset - 1) + 1);
         }
     }
-
-    /// <summary>Removes every entry.</summary>
-    public void Reset() => TruncateTo(BaseOffset);
 
     /// <summary>
     /// True when the entries are plausible for a log of <paramref name="logSize"/> bytes: ascending, with positions

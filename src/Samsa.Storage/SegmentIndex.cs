@@ -32,6 +32,26 @@ public abstract class SegmentIndex : IDisposable
 
     public int EntryCount => Volatile.Read(ref _entries);
 
+    /// <summary>Removes every entry.</summary>
+    public void Reset()
+    {
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            KeepEntries(0);
+        }
+    }
+
+    /// <summary>Drops the entries from <paramref name="keep"/> on (zeroing their slots). Caller holds the lock.</summary>
+    private protected void KeepEntries(int keep)
+    {
+        if (keep < _entries)
+        {
+            _file.Clear(keep, _entries);
+            Volatile.Write(ref _entries, keep);
+        }
+    }
+
     /// <summary>Shrinks the file to its entries (the segment is no longer written). A later append re-expands it.</summary>
     public void TrimToValidSize()
     {

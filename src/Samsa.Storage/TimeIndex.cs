@@ -143,16 +143,9 @@ public sealed class TimeIndex : SegmentIndex
                 keep--;
             }
 
-            if (keep < _entries)
-            {
-                _file.Clear(keep, _entries);
-                Volatile.Write(ref _entries, keep);
-            }
+            KeepEntries(keep);
         }
     }
-
-    /// <summary>Removes every entry.</summary>
-    public void Reset() => TruncateTo(BaseOffset);
 
     /// <summary>
     /// True when the entries are plausible for a segment whose batches end before <paramref name="nextOffset"/>:
