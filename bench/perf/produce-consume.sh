@@ -32,21 +32,15 @@ CONSUME_X="${CONSUME_X:-}"
 RUN_TIMEOUT="${RUN_TIMEOUT:-120}"
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/samsa-perf.XXXXXX")"
-BROKER_PID=""
 RUN_PID=""
+# shellcheck source=broker.sh
+source "$HERE/broker.sh"
 
 cleanup() {
   if [[ -n "$RUN_PID" ]]; then
     kill -TERM "$RUN_PID" 2>/dev/null || true
   fi
-  if [[ -n "$BROKER_PID" ]] && kill -0 "$BROKER_PID" 2>/dev/null; then
-    kill -TERM "$BROKER_PID" 2>/dev/null || true
-    for _ in $(seq 100); do
-      kill -0 "$BROKER_PID" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -KILL "$BROKER_PID" 2>/dev/null || true
-  fi
+  stop_broker
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -72,23 +66,9 @@ RDK_VERSION="$("$RDKPERF" version)"
 # ---- the broker ----
 "$ROOT/samsa" --help >/dev/null # builds the CLI now, so start-up below measures start-up only
 
-PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
-BOOTSTRAP="127.0.0.1:$PORT"
 BROKER_LOG="$WORK/broker.log"
-
-start_ns=$(date +%s%N)
-"$ROOT/samsa" server start \
-  --override "listeners=PLAINTEXT://$BOOTSTRAP" \
-  --override "log.dirs=$WORK/data" >"$BROKER_LOG" 2>&1 &
-BROKER_PID=$!
-deadline=$((SECONDS + 60))
-until grep -q "ready on PLAINTEXT://$BOOTSTRAP" "$BROKER_LOG"; do
-  kill -0 "$BROKER_PID" 2>/dev/null || { cat "$BROKER_LOG" >&2; fail "the broker exited during start-up"; }
-  ((SECONDS < deadline)) || { cat "$BROKER_LOG" >&2; fail "the broker was not ready within 60 s"; }
-  sleep 0.01
-done
-ready_ms=$((($(date +%s%N) - start_ns) / 1000000))
-# The samsa script execs dotnet, so BROKER_PID is the broker process itself.
+start_broker "$BROKER_LOG" "log.dirs=$WORK/data"
+ready_ms=$READY_MS
 idle_rss_kb=$(awk '/^VmRSS:/ { print $2 }' "/proc/$BROKER_PID/status")
 self_reported="$(grep -o 'started in [0-9]* ms' "$BROKER_LOG" | tail -1 || true)"
 echo "broker pid $BROKER_PID on $BOOTSTRAP: ready ${ready_ms} ms after launch (its own log: ${self_reported:-n/a}), idle VmRSS $((idle_rss_kb / 1024)) MiB"
@@ -107,7 +87,6 @@ mapfile -t CONSUME_OPTS < <(x_options "$CONSUME_X")
 
 RESULTS="$WORK/results" # lines: mode size target records_per_s mb_per_s broker_cpu_s
 CLK_TCK="$(getconf CLK_TCK)"
-broker_cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$BROKER_PID/stat"; }
 : >"$RESULTS"
 
 # run MODE SIZE COUNT TARGET-NAME DRIVER-ARGS...: one measured run, recorded in $RESULTS.

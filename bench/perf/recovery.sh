@@ -27,19 +27,6 @@ RUN_TIMEOUT="${RUN_TIMEOUT:-300}"
 COUNT=$(awk -v g="$GIB" -v s="$SIZE" 'BEGIN { printf "%d", g * 1073741824 / s }')
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/samsa-recovery.XXXXXX")"
-BROKER_PID=""
-
-stop_broker() {
-  if [[ -n "$BROKER_PID" ]] && kill -0 "$BROKER_PID" 2>/dev/null; then
-    kill -TERM "$BROKER_PID" 2>/dev/null || true
-    for _ in $(seq 100); do
-      kill -0 "$BROKER_PID" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -KILL "$BROKER_PID" 2>/dev/null || true
-  fi
-  BROKER_PID=""
-}
 cleanup() {
   stop_broker
   rm -rf "$WORK"
@@ -56,26 +43,12 @@ gcc -O2 -Wall -Wextra -o "$WORK/rdkperf" "$HERE/rdkperf.c" -lrdkafka
 RDKPERF="$WORK/rdkperf"
 "$ROOT/samsa" --help >/dev/null # builds the CLI now, so the timings below are start-up only
 
-PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
-BOOTSTRAP="127.0.0.1:$PORT"
+# shellcheck source=broker.sh
+source "$HERE/broker.sh"
 
-# start_broker DATA LOG: starts the broker and sets READY_MS to the milliseconds until its ready line.
-READY_MS=0
-start_broker() {
-  local data=$1 log=$2 start_ns deadline
-  start_ns=$(date +%s%N)
-  "$ROOT/samsa" server start \
-    --override "listeners=PLAINTEXT://$BOOTSTRAP" \
-    --override "log.dirs=$data" \
-    --override "log.segment.bytes=2147483647" >"$log" 2>&1 &
-  BROKER_PID=$!
-  deadline=$((SECONDS + 120))
-  until grep -q "ready on PLAINTEXT://$BOOTSTRAP" "$log"; do
-    kill -0 "$BROKER_PID" 2>/dev/null || { cat "$log" >&2; fail "the broker exited during start-up"; }
-    ((SECONDS < deadline)) || { cat "$log" >&2; fail "the broker was not ready within 120 s"; }
-    sleep 0.005
-  done
-  READY_MS=$((($(date +%s%N) - start_ns) / 1000000))
+# start_recovery_broker DATA LOG: one segment up to 2 GiB, so the whole partition stays one unflushed segment.
+start_recovery_broker() {
+  start_broker "$2" "log.dirs=$1" "log.segment.bytes=2147483647"
 }
 
 echo "recovery of a broker after kill -9: $COUNT records of $SIZE B ($GIB GiB of values) in one partition, $REPS runs"
@@ -84,7 +57,7 @@ RESULTS="$WORK/results"
 for rep in $(seq "$REPS"); do
   data="$WORK/data-$rep"
   topic="recovery-$rep"
-  start_broker "$data" "$WORK/broker-$rep-1.log"
+  start_recovery_broker "$data" "$WORK/broker-$rep-1.log"
   empty_ms=$READY_MS
   "$ROOT/samsa" topics --bootstrap-server "$BOOTSTRAP" --create --topic "$topic" --partitions 1 --replication-factor 1 >/dev/null
   "$RDKPERF" produce -b "$BOOTSTRAP" -t "$topic" -n "$COUNT" -s "$SIZE" -a 1 -T "$RUN_TIMEOUT" \
@@ -93,7 +66,7 @@ for rep in $(seq "$REPS"); do
   kill -KILL "$BROKER_PID"
   wait "$BROKER_PID" 2>/dev/null || true
   BROKER_PID=""
-  start_broker "$data" "$WORK/broker-$rep-2.log"
+  start_recovery_broker "$data" "$WORK/broker-$rep-2.log"
   restart_ms=$READY_MS
   line="$(grep -o "Partition $topic-0: recovery.*" "$WORK/broker-$rep-2.log" | head -1 || true)"
   leo=$(sed -n 's/.*log end offset \(is now \)\{0,1\}\([0-9]*\).*/\2/p' <<<"$line")

@@ -13,40 +13,24 @@ FILL_MIB="${FILL_MIB:-1024}"
 READ_GIB="${READ_GIB:-4}"
 REPS="${REPS:-3}"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/samsa-zerocopy.XXXXXX")"
-BROKER_PID=""
-
-stop_broker() {
-  if [[ -n "$BROKER_PID" ]] && kill -0 "$BROKER_PID" 2>/dev/null; then
-    kill -TERM "$BROKER_PID" 2>/dev/null || true
-    for _ in $(seq 100); do kill -0 "$BROKER_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$BROKER_PID" 2>/dev/null || true
-  fi
-  BROKER_PID=""
+fail() {
+  echo "zero-copy: $*" >&2
+  exit 1
 }
+# shellcheck source=broker.sh
+source "$ROOT/bench/perf/broker.sh"
 trap 'stop_broker; rm -rf "$WORK"' EXIT
 trap 'exit 130' INT TERM
 
 dotnet build -c Release "$ROOT/bench/Samsa.Benchmarks" >/dev/null
 BENCH=(dotnet "$ROOT/bench/Samsa.Benchmarks/bin/Release/net10.0/Samsa.Benchmarks.dll" fetch)
 "$ROOT/samsa" --help >/dev/null
-PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
-BOOTSTRAP="127.0.0.1:$PORT"
 CLK_TCK="$(getconf CLK_TCK)"
-
-start_broker() { # $1 = true|false
-  "$ROOT/samsa" server start --override "listeners=PLAINTEXT://$BOOTSTRAP" --override "log.dirs=$WORK/data" \
-    --override "socket.zero.copy.enable=$1" >"$WORK/broker.log" 2>&1 &
-  BROKER_PID=$!
-  local deadline=$((SECONDS + 60))
-  until grep -q "ready on PLAINTEXT://$BOOTSTRAP" "$WORK/broker.log"; do
-    kill -0 "$BROKER_PID" 2>/dev/null || { cat "$WORK/broker.log" >&2; exit 1; }
-    ((SECONDS < deadline)) || { echo "broker not ready" >&2; exit 1; }
-    sleep 0.05
-  done
+start_zero_copy_broker() { # $1 = true|false
+  start_broker "$WORK/broker.log" "log.dirs=$WORK/data" "socket.zero.copy.enable=$1"
 }
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$BROKER_PID/stat"; }
 
-start_broker true
+start_zero_copy_broker true
 "${BENCH[@]}" fill --bootstrap "$BOOTSTRAP" --mib "$FILL_MIB"
 stop_broker
 
@@ -54,11 +38,11 @@ RESULTS="$WORK/results"
 : >"$RESULTS"
 for rep in $(seq "$REPS"); do
   for zc in true false; do
-    start_broker "$zc"
+    start_zero_copy_broker "$zc"
     "${BENCH[@]}" read --bootstrap "$BOOTSTRAP" --gib 0.5 >/dev/null # warm-up: JIT and page cache
-    before=$(cpu_ticks)
+    before=$(broker_cpu_ticks)
     line="$("${BENCH[@]}" read --bootstrap "$BOOTSTRAP" --gib "$READ_GIB")"
-    after=$(cpu_ticks)
+    after=$(broker_cpu_ticks)
     stop_broker
     gibs=$(sed -E 's/.*: ([0-9.]+) GiB\/s/\1/' <<<"$line")
     read_gib=$(sed -E 's/read ([0-9.]+) GiB.*/\1/' <<<"$line")
