@@ -123,6 +123,7 @@ internal static class DurabilityPerf
         var (host, port) = KafkaConnection.ParseHostPort(bootstrap);
         using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         await socket.ConnectAsync(host, port);
+        using var input = new NetworkStream(socket);
         var request = new ProduceRequest { Acks = 1, TimeoutMs = 30_000 };
         request.TopicData.Add(new ProduceRequest.TopicProduceData
         {
@@ -147,9 +148,9 @@ internal static class DurabilityPerf
             long acknowledged = 0;
             while (acknowledged < Volatile.Read(ref sent) || watch.Elapsed < duration)
             {
-                await ReadExactlyAsync(socket, response.AsMemory(0, 4));
+                await input.ReadExactlyAsync(response.AsMemory(0, 4));
                 int length = BinaryPrimitives.ReadInt32BigEndian(response);
-                await ReadExactlyAsync(socket, response.AsMemory(0, length));
+                await input.ReadExactlyAsync(response.AsMemory(0, length));
                 var reader = new ProtocolReader(response.AsMemory(0, length));
                 reader.ReadInt32();
                 reader.ReadUnsignedVarint();
@@ -172,19 +173,6 @@ internal static class DurabilityPerf
             await socket.SendAsync(frame);
         }
         return await receiver;
-    }
-
-    private static async Task ReadExactlyAsync(Socket socket, Memory<byte> buffer)
-    {
-        while (buffer.Length > 0)
-        {
-            int read = await socket.ReceiveAsync(buffer);
-            if (read == 0)
-            {
-                throw new IOException("the broker closed the connection");
-            }
-            buffer = buffer[read..];
-        }
     }
 
     private static byte[] MakeBatch(int records, int size)

@@ -83,6 +83,7 @@ internal static class FetchPerf
         var (host, port) = KafkaConnection.ParseHostPort(bootstrap);
         using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, ReceiveBufferSize = 4 << 20 };
         await socket.ConnectAsync(host, port);
+        using var input = new NetworkStream(socket);
         var offsets = new long[partitions];
         var ends = new long[partitions];
         byte[] frame = new byte[partitions * partitionMax + (1 << 20)];
@@ -102,7 +103,7 @@ internal static class FetchPerf
             fetch.Topics.Add(fetchTopic);
             int length = Encode(fetch, ++correlationId, request);
             await socket.SendAsync(request.AsMemory(0, length));
-            int size = await ReceiveFrameAsync(socket, frame);
+            int size = await ReceiveFrameAsync(input, frame);
             var reader = new ProtocolReader(frame.AsMemory(0, size));
             reader.ReadInt32();
             reader.ReadUnsignedVarint();
@@ -147,29 +148,16 @@ internal static class FetchPerf
         return 4 + size;
     }
 
-    private static async Task<int> ReceiveFrameAsync(Socket socket, byte[] frame)
+    private static async Task<int> ReceiveFrameAsync(NetworkStream input, byte[] frame)
     {
-        await ReadExactlyAsync(socket, frame.AsMemory(0, 4));
+        await input.ReadExactlyAsync(frame.AsMemory(0, 4));
         int size = BinaryPrimitives.ReadInt32BigEndian(frame);
         if (size > frame.Length)
         {
             throw new InvalidOperationException($"response of {size} bytes exceeds the buffer");
         }
-        await ReadExactlyAsync(socket, frame.AsMemory(0, size));
+        await input.ReadExactlyAsync(frame.AsMemory(0, size));
         return size;
-    }
-
-    private static async Task ReadExactlyAsync(Socket socket, Memory<byte> buffer)
-    {
-        while (buffer.Length > 0)
-        {
-            int read = await socket.ReceiveAsync(buffer);
-            if (read == 0)
-            {
-                throw new IOException("the broker closed the connection");
-            }
-            buffer = buffer[read..];
-        }
     }
 
     private static string Arg(string[] args, string name, string fallback)
