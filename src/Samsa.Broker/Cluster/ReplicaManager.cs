@@ -65,7 +65,7 @@ internal sealed partial class ReplicaManager : IDisposable
     /// </summary>
     public PartitionAppendResult AppendRecords(TopicPartition topicPartition, ReadOnlyMemory<byte>? records,
         short produceVersion = LogValidator.AnyProduceVersion) =>
-        Append(topicPartition, records, produceVersion, out _, out _);
+        Append(topicPartition, records, produceVersion, AppendOrigin.Client, out _, out _);
 
     /// <summary>
     /// <see cref="AppendRecords"/>, then, when group commit is on and <paramref name="waitForFlush"/> (acks=1 or all),
@@ -73,9 +73,21 @@ internal sealed partial class ReplicaManager : IDisposable
     /// (no allocation) unless it has to wait for the flusher.
     /// </summary>
     public ValueTask<PartitionAppendResult> AppendRecordsAsync(TopicPartition topicPartition, ReadOnlyMemory<byte>? records,
-        short produceVersion, bool waitForFlush)
+        short produceVersion, bool waitForFlush) =>
+        AppendAndWait(topicPartition, records, produceVersion, AppendOrigin.Client, waitForFlush);
+
+    /// <summary>
+    /// Appends records the broker built itself (a coordinator's records, transaction markers): no produce validation
+    /// (control batches and batches without sequences are legal here), but the producer-state checks still apply.
+    /// Waits for the flush like <see cref="AppendRecordsAsync"/>.
+    /// </summary>
+    public ValueTask<PartitionAppendResult> AppendAsCoordinatorAsync(TopicPartition topicPartition, byte[] records, bool waitForFlush) =>
+        AppendAndWait(topicPartition, records, LogValidator.AnyProduceVersion, AppendOrigin.Coordinator, waitForFlush);
+
+    private ValueTask<PartitionAppendResult> AppendAndWait(TopicPartition topicPartition, ReadOnlyMemory<byte>? records,
+        short produceVersion, AppendOrigin origin, bool waitForFlush)
     {
-        var result = Append(topicPartition, records, produceVersion, out var log, out long endOffset);
+        var result = Append(topicPartition, records, produceVersion, origin, out var log, out long endOffset);
         var flusher = _logManager.GroupCommit;
         if (!waitForFlush || flusher is null || log is null || result.Error != ErrorCode.None)
         {
@@ -97,7 +109,7 @@ internal sealed partial class ReplicaManager : IDisposable
 
     /// <summary>Validates and appends; <paramref name="log"/> and <paramref name="endOffset"/> (the log end the append reached) are set on success.</summary>
     private PartitionAppendResult Append(TopicPartition topicPartition, ReadOnlyMemory<byte>? records, short produceVersion,
-        out PartitionLog? log, out long endOffset)
+        AppendOrigin origin, out PartitionLog? log, out long endOffset)
     {
         log = null;
         endOffset = -1;
@@ -120,7 +132,9 @@ internal sealed partial class ReplicaManager : IDisposable
             return new PartitionAppendResult(ErrorCode.MessageTooLarge, -1, partition.Log.LogStartOffset);
         }
         // The request buffer belongs to this request alone, so the validator may stamp it in place.
-        using var validated = LogValidator.Validate(records.Value, partition.TopicConfig, _time.GetUtcNow().ToUnixTimeMilliseconds(), produceVersion);
+        using var validated = origin == AppendOrigin.Client
+            ? LogValidator.Validate(records.Value, partition.TopicConfig, _time.GetUtcNow().ToUnixTimeMilliseconds(), produceVersion)
+            : new LogValidationResult(ErrorCode.None, null, System.Runtime.InteropServices.MemoryMarshal.AsMemory(records.Value), null, -1, 0);
         if (validated.Error != ErrorCode.None)
         {
             LogRejectedBatch(_logger, topicPartition.Topic, topicPartition.Partition, validated.Error, validated.Reason ?? string.Empty);
@@ -154,6 +168,13 @@ internal sealed partial class ReplicaManager : IDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Rejected a produce to {Topic}-{Partition}: {Error}: {Reason}")]
     private static partial void LogRejectedBatch(ILogger logger, string topic, int partition, ErrorCode error, string reason);
+}
+
+/// <summary>Who wrote the records being appended: a client's Produce (validated) or the broker's own coordinators.</summary>
+internal enum AppendOrigin
+{
+    Client,
+    Coordinator,
 }
 
 /// <summary>The outcome of one partition's append; <paramref name="LogAppendTime"/> is -1 unless the topic uses LogAppendTime.</summary>

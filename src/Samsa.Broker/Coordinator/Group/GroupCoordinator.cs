@@ -927,6 +927,16 @@ internal sealed partial class GroupCoordinator : IDisposable
         }
     }
 
+    /// <summary>
+    /// A transaction's marker was written to the __consumer_offsets partition <paramref name="offsetsPartition"/>: its
+    /// producer's pending transactional offsets there become committed offsets (commit) or are dropped (abort).
+    /// </summary>
+    public void HandleTxnCompletion(long producerId, int offsetsPartition, bool commit)
+    {
+        // Transactional offset commits (TxnOffsetCommit) are not stored yet; nothing is pending.
+        _ = (producerId, offsetsPartition, commit);
+    }
+
     // ---------------------------------------------------------------- List, describe, delete
 
     public IReadOnlyList<(string GroupId, string ProtocolType, GroupState State)> ListGroups()
