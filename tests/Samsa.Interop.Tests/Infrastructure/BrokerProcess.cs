@@ -38,6 +38,12 @@ public sealed partial class BrokerProcess : IAsyncDisposable
 
     public bool IsRunning => _process is { HasExited: false };
 
+    /// <summary>Exit code of the last run once it has exited, else null.</summary>
+    public int? ExitCode => _process is { HasExited: true } p ? p.ExitCode : null;
+
+    /// <summary>Environment variables set for the following starts (fault-injection switches); remove a key to drop it.</summary>
+    public Dictionary<string, string> ExtraEnvironment { get; } = new();
+
     /// <summary>Last lines the broker printed (all starts), for failure messages.</summary>
     public string RecentOutput => _output.ToString();
 
@@ -88,10 +94,15 @@ public sealed partial class BrokerProcess : IAsyncDisposable
         {
             AddOverride(start, key, value);
         }
+        foreach (var (key, value) in ExtraEnvironment)
+        {
+            start.Environment[key] = value;
+        }
 
         var attempt = ++_starts;
         _stoppedByTest = false;
-        _output.Add($"[harness] start #{attempt}: {start.FileName} {string.Join(' ', start.ArgumentList)}");
+        var environment = string.Concat(ExtraEnvironment.Select(e => $"{e.Key}={e.Value} "));
+        _output.Add($"[harness] start #{attempt}: {environment}{start.FileName} {string.Join(' ', start.ArgumentList)}");
         var ready = new TaskCompletionSource<Match>(TaskCreationOptions.RunContinuationsAsynchronously);
         var process = new Process { StartInfo = start };
         process.OutputDataReceived += (_, e) =>
