@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# The throughput cost of idempotence and of transactions: one librdkafka producer (rdktxn.c) against one Samsa
+# broker, in the same run, in three modes:
+#   plain       acks=all, enable.idempotence=false
+#   idempotent  enable.idempotence=true (acks=all)
+#   txn         transactional.id; begin, TXN_SIZE produces, commit_transaction, repeated
+# Same record size, count, linger.ms and batch.size in all three; each run writes a fresh one-partition topic.
+# The modes run in a rotating order within each repetition so drift on a shared machine falls on all of them.
+# It prints every run, then per record size the median records/s and broker CPU time of each mode and the ratios
+# idempotent/plain and txn/plain with the cost (1 - ratio) against the targets (idempotence < 5 %, transactions of
+# 100 records < 30 %).
+#
+# Settings (environment):
+#   REPS=3                          repetitions per case; the table shows medians
+#   CASES="100:1000000 1024:300000" SIZE:COUNT pairs (records of SIZE bytes, COUNT per run)
+#   TXN_SIZE=100                    records per transaction in txn mode
+#   LINGER_MS=5 BATCH_SIZE=1000000  producer linger.ms and batch.size (librdkafka's defaults)
+#   PRODUCE_X=""                    extra librdkafka settings for every mode, "key=value key=value"
+#   BROKER_X=""                     extra broker overrides, "key=value key=value"
+#   RUN_TIMEOUT=120                 seconds allowed for one measured run
+#   MODES="plain idempotent txn"    the modes to run (a subset leaves zeros in the table)
+#
+# Needs gcc and librdkafka-dev (installed here when missing), python3 and the .NET SDK.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+HERE="$ROOT/bench/perf"
+
+REPS="${REPS:-3}"
+CASES="${CASES:-100:1000000 1024:300000}"
+TXN_SIZE="${TXN_SIZE:-100}"
+LINGER_MS="${LINGER_MS:-5}"
+BATCH_SIZE="${BATCH_SIZE:-1000000}"
+PRODUCE_X="${PRODUCE_X:-}"
+BROKER_X="${BROKER_X:-}"
+RUN_TIMEOUT="${RUN_TIMEOUT:-120}"
+read -r -a MODES <<<"${MODES:-plain idempotent txn}"
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/samsa-txn-cost.XXXXXX")"
+RUN_PID=""
+# shellcheck source=broker.sh
+source "$HERE/broker.sh"
+
+cleanup() {
+  if [[ -n "$RUN_PID" ]]; then
+    kill -TERM "$RUN_PID" 2>/dev/null || true
+  fi
+  stop_broker
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+fail() {
+  echo "txn-cost: $*" >&2
+  if [[ -f "$WORK/broker.log" ]]; then
+    echo "--- last broker lines ---" >&2
+    tail -20 "$WORK/broker.log" >&2
+  fi
+  exit 1
+}
+
+# ---- the C driver ----
+if ! dpkg -s librdkafka-dev >/dev/null 2>&1; then
+  SUDO=""
+  if [[ "$(id -u)" -ne 0 ]]; then SUDO="sudo"; fi
+  echo "==> installing librdkafka-dev"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq librdkafka-dev >/dev/null
+fi
+gcc -O2 -Wall -Wextra -o "$WORK/rdktxn" "$HERE/rdktxn.c" -lrdkafka
+RDKTXN="$WORK/rdktxn"
+RDK_VERSION="$(python3 -c 'import ctypes; l = ctypes.CDLL("librdkafka.so.1"); l.rd_kafka_version_str.restype = ctypes.c_char_p; print(l.rd_kafka_version_str().decode())' 2>/dev/null || echo "?")"
+
+# ---- the broker ----
+"$ROOT/samsa" --help >/dev/null # builds the CLI before the broker starts
+
+mapfile -t BROKER_OVERRIDES < <(for kv in $BROKER_X; do echo "$kv"; done)
+start_broker "$WORK/broker.log" "log.dirs=$WORK/data" "${BROKER_OVERRIDES[@]}"
+echo "broker pid $BROKER_PID on $BOOTSTRAP, ready after ${READY_MS} ms; librdkafka $RDK_VERSION"
+
+samsa_topics() {
+  "$ROOT/samsa" topics --bootstrap-server "$BOOTSTRAP" "$@" >/dev/null
+}
+
+mapfile -t PRODUCE_OPTS < <(printf -- '-X\nlinger.ms=%s\n-X\nbatch.size=%s\n' "$LINGER_MS" "$BATCH_SIZE"; for kv in $PRODUCE_X; do printf -- '-X\n%s\n' "$kv"; done)
+
+RESULTS="$WORK/results" # lines: size mode records_per_s mb_per_s broker_cpu_s
+CLK_TCK="$(getconf CLK_TCK)"
+: >"$RESULTS"
+
+# run MODE SIZE COUNT TOPIC: one measured run, recorded in $RESULTS.
+run() {
+  local mode=$1 size=$2 count=$3 topic=$4
+  local cpu_before cpu line rps mbps
+  cpu_before=$(broker_cpu_ticks)
+  # In the background and waited for, so that a signal to this script is handled at once.
+  "$RDKTXN" -b "$BOOTSTRAP" -t "$topic" -m "$mode" -n "$count" -s "$size" -x "$TXN_SIZE" -T "$RUN_TIMEOUT" \
+    "${PRODUCE_OPTS[@]}" >"$WORK/run.out" &
+  RUN_PID=$!
+  wait "$RUN_PID" || fail "$mode produce of $count x $size B failed"
+  RUN_PID=""
+  cpu=$(awk -v a="$cpu_before" -v b="$(broker_cpu_ticks)" -v t="$CLK_TCK" 'BEGIN { printf "%.2f", (b - a) / t }')
+  line="$(cat "$WORK/run.out") broker_cpu_s=$cpu"
+  echo "  $line"
+  rps=$(sed -n 's/.*records_per_s=\([0-9.]*\).*/\1/p' <<<"$line")
+  mbps=$(sed -n 's/.*mb_per_s=\([0-9.]*\).*/\1/p' <<<"$line")
+  echo "$size $mode $rps $mbps $cpu" >>"$RESULTS"
+}
+
+for case in $CASES; do
+  size=${case%%:*}
+  count=${case##*:}
+  for rep in $(seq "$REPS"); do
+    echo "== $count records of $size B, run $rep of $REPS"
+    for k in "${!MODES[@]}"; do
+      mode=${MODES[$(((rep - 1 + k) % ${#MODES[@]}))]}
+      topic="txn-cost-$size-$rep-$mode"
+      samsa_topics --create --topic "$topic" --partitions 1 --replication-factor 1
+      run "$mode" "$size" "$count" "$topic"
+      samsa_topics --delete --topic "$topic"
+    done
+  done
+done
+
+median() { # SIZE MODE COLUMN(3 = records/s, 4 = MB/s, 5 = broker CPU s)
+  awk -v s="$1" -v m="$2" -v c="$3" '$1 == s && $2 == m { print $c }' "$RESULTS" \
+    | sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+echo
+echo "Cost of idempotence and transactions ($TXN_SIZE records each), librdkafka $RDK_VERSION against Samsa on loopback,"
+echo "one partition, acks=all, linger.ms=$LINGER_MS, batch.size=$BATCH_SIZE; median of $REPS runs"
+echo "(ratio = mode / plain records/s; cost = 1 - ratio; broker cpu = the broker's user + system CPU seconds per run)"
+printf '%6s | %12s %8s | %12s %8s | %12s %8s | %6s %6s | %6s %6s\n' size "plain rec/s" cpu "idemp rec/s" cpu "txn rec/s" cpu \
+  "idem/p" cost "txn/p" cost
+for case in $CASES; do
+  size=${case%%:*}
+  p=$(median "$size" plain 3)
+  i=$(median "$size" idempotent 3)
+  t=$(median "$size" txn 3)
+  awk -v size="$size" -v p="$p" -v i="$i" -v t="$t" \
+    -v pc="$(median "$size" plain 5)" -v ic="$(median "$size" idempotent 5)" -v tc="$(median "$size" txn 5)" 'BEGIN {
+      ri = p > 0 ? i / p : 0; rt = p > 0 ? t / p : 0
+      printf "%4s B | %12.0f %7.2fs | %12.0f %7.2fs | %12.0f %7.2fs | %6.3f %5.1f%% | %6.3f %5.1f%%\n",
+        size, p, pc, i, ic, t, tc, ri, (1 - ri) * 100, rt, (1 - rt) * 100
+    }'
+done
+echo
+for case in $CASES; do
+  size=${case%%:*}
+  awk -v size="$size" -v p="$(median "$size" plain 3)" -v i="$(median "$size" idempotent 3)" -v t="$(median "$size" txn 3)" -v n="$TXN_SIZE" 'BEGIN {
+    ci = (1 - i / p) * 100; ct = (1 - t / p) * 100
+    printf "%s B: idempotence costs %.1f%% (target < 5%%: %s); transactions of %s records cost %.1f%% (target < 30%%: %s), %.2f ms per transaction\n",
+      size, ci, ci < 5 ? "met" : "NOT met", n, ct, ct < 30 ? "met" : "NOT met", t > 0 ? n / t * 1000 : 0
+  }'
+done
