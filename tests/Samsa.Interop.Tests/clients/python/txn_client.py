@@ -248,7 +248,9 @@ def transform(args):
             emit({"event": "sent", "txn": number, "n": in_txn})
         if in_txn >= args.per_txn or (msg is None and in_txn > 0):
             positions = consumer.position(consumer.assignment())
-            producer.send_offsets_to_transaction(positions, consumer.consumer_group_metadata(), args.timeout)
+            # Partitions this run has not consumed from have no position yet (OFFSET_INVALID): nothing to commit.
+            consumed = [tp for tp in positions if tp.offset >= 0]
+            producer.send_offsets_to_transaction(consumed, consumer.consumer_group_metadata(), args.timeout)
             producer.commit_transaction(args.timeout)
             emit({"event": "committed", "txn": number, "n": in_txn,
                   "positions": {tp.partition: tp.offset for tp in positions}})
