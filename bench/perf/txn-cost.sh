@@ -19,6 +19,7 @@
 #   BROKER_X=""                     extra broker overrides, "key=value key=value"
 #   RUN_TIMEOUT=120                 seconds allowed for one measured run
 #   MODES="plain idempotent txn"    the modes to run (a subset leaves zeros in the table)
+#   MOCK=1                          also run every mode against librdkafka's in-memory mock cluster (0: Samsa only)
 #
 # Needs gcc and librdkafka-dev (installed here when missing), python3 and the .NET SDK.
 set -euo pipefail
@@ -34,6 +35,7 @@ PRODUCE_X="${PRODUCE_X:-}"
 BROKER_X="${BROKER_X:-}"
 RUN_TIMEOUT="${RUN_TIMEOUT:-120}"
 read -r -a MODES <<<"${MODES:-plain idempotent txn}"
+MOCK="${MOCK:-1}"
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/samsa-txn-cost.XXXXXX")"
 RUN_PID=""
@@ -84,27 +86,32 @@ samsa_topics() {
 
 mapfile -t PRODUCE_OPTS < <(printf -- '-X\nlinger.ms=%s\n-X\nbatch.size=%s\n' "$LINGER_MS" "$BATCH_SIZE"; for kv in $PRODUCE_X; do printf -- '-X\n%s\n' "$kv"; done)
 
-RESULTS="$WORK/results" # lines: size mode records_per_s mb_per_s broker_cpu_s
+RESULTS="$WORK/results" # lines: size target mode records_per_s mb_per_s broker_cpu_s
 CLK_TCK="$(getconf CLK_TCK)"
 : >"$RESULTS"
 
-# run MODE SIZE COUNT TOPIC: one measured run, recorded in $RESULTS.
+# run TARGET MODE SIZE COUNT TOPIC: one measured run against Samsa (TARGET samsa) or librdkafka's mock cluster
+# (TARGET mock), recorded in $RESULTS.
 run() {
-  local mode=$1 size=$2 count=$3 topic=$4
-  local cpu_before cpu line rps mbps
+  local target=$1 mode=$2 size=$3 count=$4 topic=$5
+  local cpu_before cpu="0" line rps mbps where=(--mock)
+  if [[ $target == samsa ]]; then where=(-b "$BOOTSTRAP"); fi
   cpu_before=$(broker_cpu_ticks)
   # In the background and waited for, so that a signal to this script is handled at once.
-  "$RDKTXN" -b "$BOOTSTRAP" -t "$topic" -m "$mode" -n "$count" -s "$size" -x "$TXN_SIZE" -T "$RUN_TIMEOUT" \
+  "$RDKTXN" "${where[@]}" -t "$topic" -m "$mode" -n "$count" -s "$size" -x "$TXN_SIZE" -T "$RUN_TIMEOUT" \
     "${PRODUCE_OPTS[@]}" >"$WORK/run.out" &
   RUN_PID=$!
-  wait "$RUN_PID" || fail "$mode produce of $count x $size B failed"
+  wait "$RUN_PID" || fail "$mode produce of $count x $size B against $target failed"
   RUN_PID=""
-  cpu=$(awk -v a="$cpu_before" -v b="$(broker_cpu_ticks)" -v t="$CLK_TCK" 'BEGIN { printf "%.2f", (b - a) / t }')
-  line="$(cat "$WORK/run.out") broker_cpu_s=$cpu"
+  line="$(cat "$WORK/run.out")"
+  if [[ $target == samsa ]]; then
+    cpu=$(awk -v a="$cpu_before" -v b="$(broker_cpu_ticks)" -v t="$CLK_TCK" 'BEGIN { printf "%.2f", (b - a) / t }')
+    line+=" broker_cpu_s=$cpu"
+  fi
   echo "  $line"
   rps=$(sed -n 's/.*records_per_s=\([0-9.]*\).*/\1/p' <<<"$line")
   mbps=$(sed -n 's/.*mb_per_s=\([0-9.]*\).*/\1/p' <<<"$line")
-  echo "$size $mode $rps $mbps $cpu" >>"$RESULTS"
+  echo "$size $target $mode $rps $mbps $cpu" >>"$RESULTS"
 }
 
 for case in $CASES; do
@@ -116,41 +123,49 @@ for case in $CASES; do
       mode=${MODES[$(((rep - 1 + k) % ${#MODES[@]}))]}
       topic="txn-cost-$size-$rep-$mode"
       samsa_topics --create --topic "$topic" --partitions 1 --replication-factor 1
-      run "$mode" "$size" "$count" "$topic"
+      run samsa "$mode" "$size" "$count" "$topic"
       samsa_topics --delete --topic "$topic"
+      if [[ $MOCK == 1 ]]; then run mock "$mode" "$size" "$count" "$topic"; fi
     done
   done
 done
 
-median() { # SIZE MODE COLUMN(3 = records/s, 4 = MB/s, 5 = broker CPU s)
-  awk -v s="$1" -v m="$2" -v c="$3" '$1 == s && $2 == m { print $c }' "$RESULTS" \
+median() { # SIZE TARGET MODE COLUMN(4 = records/s, 5 = MB/s, 6 = broker CPU s)
+  awk -v s="$1" -v t="$2" -v m="$3" -v c="$4" '$1 == s && $2 == t && $3 == m { print $c }' "$RESULTS" \
     | sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
 echo
-echo "Cost of idempotence and transactions ($TXN_SIZE records each), librdkafka $RDK_VERSION against Samsa on loopback,"
-echo "one partition, acks=all, linger.ms=$LINGER_MS, batch.size=$BATCH_SIZE; median of $REPS runs"
-echo "(ratio = mode / plain records/s; cost = 1 - ratio; broker cpu = the broker's user + system CPU seconds per run)"
-printf '%6s | %12s %8s | %12s %8s | %12s %8s | %6s %6s | %6s %6s\n' size "plain rec/s" cpu "idemp rec/s" cpu "txn rec/s" cpu \
-  "idem/p" cost "txn/p" cost
+echo "Cost of idempotence and transactions ($TXN_SIZE records each), librdkafka $RDK_VERSION on loopback, one partition,"
+echo "acks=all, linger.ms=$LINGER_MS, batch.size=$BATCH_SIZE; median of $REPS runs"
+echo "(ratio = mode / plain records/s; cost = 1 - ratio; cpu = the Samsa broker's user + system CPU seconds per run;"
+echo " mock = the same client against librdkafka's in-memory mock cluster: what the client itself allows)"
+printf '%6s %-6s | %12s %7s | %12s %7s | %12s %7s | %6s %6s | %6s %6s\n' size target "plain rec/s" cpu "idemp rec/s" cpu \
+  "txn rec/s" cpu "idem/p" cost "txn/p" cost
+targets=(samsa)
+if [[ $MOCK == 1 ]]; then targets+=(mock); fi
 for case in $CASES; do
   size=${case%%:*}
-  p=$(median "$size" plain 3)
-  i=$(median "$size" idempotent 3)
-  t=$(median "$size" txn 3)
-  awk -v size="$size" -v p="$p" -v i="$i" -v t="$t" \
-    -v pc="$(median "$size" plain 5)" -v ic="$(median "$size" idempotent 5)" -v tc="$(median "$size" txn 5)" 'BEGIN {
-      ri = p > 0 ? i / p : 0; rt = p > 0 ? t / p : 0
-      printf "%4s B | %12.0f %7.2fs | %12.0f %7.2fs | %12.0f %7.2fs | %6.3f %5.1f%% | %6.3f %5.1f%%\n",
-        size, p, pc, i, ic, t, tc, ri, (1 - ri) * 100, rt, (1 - rt) * 100
-    }'
+  for target in "${targets[@]}"; do
+    awk -v size="$size" -v target="$target" \
+      -v p="$(median "$size" "$target" plain 4)" -v i="$(median "$size" "$target" idempotent 4)" -v t="$(median "$size" "$target" txn 4)" \
+      -v pc="$(median "$size" "$target" plain 6)" -v ic="$(median "$size" "$target" idempotent 6)" -v tc="$(median "$size" "$target" txn 6)" 'BEGIN {
+        ri = p > 0 ? i / p : 0; rt = p > 0 ? t / p : 0
+        printf "%4s B %-6s | %12.0f %6.2fs | %12.0f %6.2fs | %12.0f %6.2fs | %6.3f %5.1f%% | %6.3f %5.1f%%\n",
+          size, target, p, pc, i, ic, t, tc, ri, (1 - ri) * 100, rt, (1 - rt) * 100
+      }'
+  done
 done
 echo
 for case in $CASES; do
   size=${case%%:*}
-  awk -v size="$size" -v p="$(median "$size" plain 3)" -v i="$(median "$size" idempotent 3)" -v t="$(median "$size" txn 3)" -v n="$TXN_SIZE" 'BEGIN {
-    ci = (1 - i / p) * 100; ct = (1 - t / p) * 100
-    printf "%s B: idempotence costs %.1f%% (target < 5%%: %s); transactions of %s records cost %.1f%% (target < 30%%: %s), %.2f ms per transaction\n",
-      size, ci, ci < 5 ? "met" : "NOT met", n, ct, ct < 30 ? "met" : "NOT met", t > 0 ? n / t * 1000 : 0
+  awk -v size="$size" -v n="$TXN_SIZE" -v p="$(median "$size" samsa plain 4)" -v i="$(median "$size" samsa idempotent 4)" \
+    -v t="$(median "$size" samsa txn 4)" -v mt="$(median "$size" mock txn 4)" 'BEGIN {
+    ci = p > 0 ? (1 - i / p) * 100 : 100; ct = p > 0 ? (1 - t / p) * 100 : 100
+    printf "%s B on Samsa: idempotence costs %.1f%% (target < 5%%: %s); transactions of %s records cost %.1f%% (target < 30%%: %s)\n",
+      size, ci, ci < 5 ? "met" : "NOT met", n, ct, ct < 30 ? "met" : "NOT met"
+    printf "    one transaction takes %.2f ms on Samsa", (t > 0 ? n / t * 1000 : 0)
+    if (mt > 0) printf " and %.2f ms on the mock", n / mt * 1000
+    printf "\n"
   }'
 done
