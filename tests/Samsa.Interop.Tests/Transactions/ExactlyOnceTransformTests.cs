@@ -72,7 +72,7 @@ public sealed class ExactlyOnceTransformTests : IClassFixture<TxnBrokerFixture>
                 kills.Add($"run {run}: killed after {transformer.Count("committed")} commits, last sent {lastSent?.GetRawText()}");
             }
 
-            var readCommitted = await TxnDriver.ConsumeAsync(broker.BootstrapServers, output, Partitions, "read_committed");
+            var readCommitted = await TxnDriver.ConsumeAtLeastAsync(broker.BootstrapServers, output, Partitions, "read_committed", InputRecords);
             for (int p = 0; p < Partitions; p++)
             {
                 var expected = Enumerable.Range(0, InputRecords).Where(i => i % Partitions == p).Select(i => $"T:v{i:D5}").ToList();

@@ -35,7 +35,7 @@ public sealed class TransactionCrashRecoveryTests
 
             using var producer = StreamingDriver.Start(TxnDriver.Python,
                 TxnDriver.Arguments("commit-once", broker.BootstrapServers, Partitions, "--topic", topic,
-                    "--transactional-id", transactionalId, "--count", TxnDriver.Text(Records), "--commit-timeout", "5",
+                    "--transactional-id", transactionalId, "--count", TxnDriver.Text(Records), "--commit-timeout", "3",
                     "--timeout", TxnDriver.Text((int)Deadline.TotalSeconds)),
                 ClientPaths.PythonDirectory);
             await Poll.UntilAsync(() =>

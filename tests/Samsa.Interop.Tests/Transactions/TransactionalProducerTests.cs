@@ -59,7 +59,7 @@ public sealed class TransactionalProducerTests : IClassFixture<TxnBrokerFixture>
             AssertSameRecords(committedBeforeOpen, TxnRecord.ReadAll(open.GetProperty("committed_records")),
                 "read_committed while the last transaction was open");
 
-            var readCommitted = await TxnDriver.ConsumeAsync(broker.BootstrapServers, topic, Partitions, "read_committed");
+            var readCommitted = await TxnDriver.ConsumeAtLeastAsync(broker.BootstrapServers, topic, Partitions, "read_committed", committed.Count);
             AssertSameRecords(committed, readCommitted.Records, "read_committed after every transaction ended");
             var readUncommitted = await TxnDriver.ConsumeAsync(broker.BootstrapServers, topic, Partitions, "read_uncommitted");
             AssertSameRecords([.. committed, .. aborted], readUncommitted.Records, "read_uncommitted");
@@ -100,7 +100,7 @@ public sealed class TransactionalProducerTests : IClassFixture<TxnBrokerFixture>
             var firstAfterFence = TxnRecord.ReadAll(after.GetProperty("delivered"));
             Assert.True(firstAfterFence.Count == 1, "the fenced producer's second record was acknowledged: " + after.GetRawText());
 
-            var readCommitted = await TxnDriver.ConsumeAsync(broker.BootstrapServers, topic, Partitions, "read_committed");
+            var readCommitted = await TxnDriver.ConsumeAtLeastAsync(broker.BootstrapServers, topic, Partitions, "read_committed", secondRecords.Count);
             AssertSameRecords(secondRecords, readCommitted.Records, "read_committed after fencing");
             // The first producer's open transaction was aborted when the second one initialized; its later send was refused.
             var readUncommitted = await TxnDriver.ConsumeAsync(broker.BootstrapServers, topic, Partitions, "read_uncommitted");

@@ -65,6 +65,25 @@ public static class TxnDriver
         return new TxnView(isolation, TxnRecord.ReadAll(view.GetProperty("records")), ReadWatermarks(view.GetProperty("watermarks")));
     }
 
+    /// <summary>
+    /// Reads the topic again until the consumer sees at least <paramref name="count"/> records or the deadline
+    /// passes, and returns the last view either way for the caller's exact checks. A commit returns to the client
+    /// once the coordinator has made it durable; the markers, and with them the LSO, may follow a moment later.
+    /// </summary>
+    public static async Task<TxnView> ConsumeAtLeastAsync(string bootstrap, string topic, int partitions, string isolation, int count, TimeSpan? deadline = null)
+    {
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var view = await ConsumeAsync(bootstrap, topic, partitions, isolation);
+            if (view.Records.Count >= count || stopwatch.Elapsed > (deadline ?? TimeSpan.FromSeconds(30)))
+            {
+                return view;
+            }
+            await Task.Delay(100);
+        }
+    }
+
     public static Dictionary<int, (long Low, long High)> ReadWatermarks(JsonElement element) =>
         element.EnumerateObject().ToDictionary(
             p => int.Parse(p.Name, CultureInfo.InvariantCulture),
