@@ -104,6 +104,8 @@ public sealed partial class SamsaBroker : IAsyncDisposable
                 RecoveryPointCheckpointIntervalMs = config.LogFlushOffsetCheckpointIntervalMs,
                 LogStartOffsetCheckpointIntervalMs = config.LogFlushStartOffsetCheckpointIntervalMs,
                 FlushSchedulerIntervalMs = config.LogFlushSchedulerIntervalMs,
+                ProducerIdExpirationMs = config.ProducerIdExpirationMs,
+                ProducerIdExpirationCheckIntervalMs = config.ProducerIdExpirationCheckIntervalMs,
             });
 
             var timer = new SystemTimer(time);

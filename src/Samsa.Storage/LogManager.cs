@@ -345,6 +345,21 @@ public sealed class LogManager : IDisposable
         return removed;
     }
 
+    /// <summary>Removes, in every log, the producers idle for <paramref name="expirationMs"/> with no open transaction; returns how many.</summary>
+    public int RemoveExpiredProducers(long expirationMs)
+    {
+        int removed = 0;
+        foreach (PartitionLog log in _logs.Values)
+        {
+            if (!log.IsOffline)
+            {
+                removed += log.RemoveExpiredProducers(expirationMs);
+            }
+        }
+
+        return removed;
+    }
+
     /// <summary>Deletes the files of removed segments whose delay has passed, in every log; returns how many segments.</summary>
     public int DeleteDueSegmentFiles()
     {
@@ -434,6 +449,7 @@ public sealed class LogManager : IDisposable
             ("flushing logs by flush.ms", options.FlushSchedulerIntervalMs, () => FlushDirtyLogs()),
             ("the recovery point checkpoint", options.RecoveryPointCheckpointIntervalMs, CheckpointRecoveryPoints),
             ("the log start offset checkpoint", options.LogStartOffsetCheckpointIntervalMs, CheckpointLogStartOffsets),
+            ("removing expired producer ids", options.ProducerIdExpirationCheckIntervalMs, () => RemoveExpiredProducers(options.ProducerIdExpirationMs)),
         ];
         long start = _time.GetTimestamp();
         long[] nextDueMs = new long[tasks.Length];

@@ -32,6 +32,12 @@ public sealed record LogScheduleOptions
     /// </summary>
     public long SegmentDeletionCheckIntervalMs { get; init; } = 1_000;
 
+    /// <summary><c>producer.id.expiration.check.interval.ms</c>: how often idle producers are removed. Default 600000.</summary>
+    public long ProducerIdExpirationCheckIntervalMs { get; init; } = 600_000;
+
+    /// <summary><c>producer.id.expiration.ms</c>: how long a producer with no open transaction is remembered after its last write. Default 86400000.</summary>
+    public long ProducerIdExpirationMs { get; init; } = 86_400_000;
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first interval that is not positive.</summary>
     public void Validate()
     {
@@ -40,6 +46,8 @@ public sealed record LogScheduleOptions
         Check(LogStartOffsetCheckpointIntervalMs, nameof(LogStartOffsetCheckpointIntervalMs));
         Check(FlushSchedulerIntervalMs, nameof(FlushSchedulerIntervalMs));
         Check(SegmentDeletionCheckIntervalMs, nameof(SegmentDeletionCheckIntervalMs));
+        Check(ProducerIdExpirationCheckIntervalMs, nameof(ProducerIdExpirationCheckIntervalMs));
+        Check(ProducerIdExpirationMs, nameof(ProducerIdExpirationMs));
 
         static void Check(long value, string name)
         {

@@ -47,6 +47,7 @@ public sealed class LogSegment : IDisposable
     private readonly SafeFileHandle _handle;
     private readonly OffsetIndex _index;
     private readonly TimeIndex _timeIndex;
+    private readonly TransactionIndex _txnIndex;
     private long _size;
     private long _maxTimestamp = TimeIndex.NoTimestamp;
     private long _offsetOfMaxTimestamp = -1;
@@ -55,7 +56,8 @@ public sealed class LogSegment : IDisposable
     private int _bytesSinceLastIndexEntry;
     private int _disposed;
 
-    private LogSegment(string logPath, long baseOffset, LogConfig config, SafeFileHandle handle, OffsetIndex index, TimeIndex timeIndex)
+    private LogSegment(string logPath, long baseOffset, LogConfig config, SafeFileHandle handle, OffsetIndex index, TimeIndex timeIndex,
+        TransactionIndex txnIndex)
     {
         LogPath = logPath;
         BaseOffset = baseOffset;
@@ -63,6 +65,7 @@ public sealed class LogSegment : IDisposable
         _handle = handle;
         _index = index;
         _timeIndex = timeIndex;
+        _txnIndex = txnIndex;
         _size = RandomAccess.GetLength(handle);
         _nextOffset = _size == 0 ? baseOffset : -1;
         if (_size > 0 && timeIndex.EntryCount > 0)
@@ -82,6 +85,9 @@ public sealed class LogSegment : IDisposable
     public OffsetIndex Index => _index;
 
     public TimeIndex TimeIndex => _timeIndex;
+
+    /// <summary>The transactions aborted by markers in this segment (<c>.txnindex</c>).</summary>
+    public TransactionIndex TxnIndex => _txnIndex;
 
     /// <summary>The largest batch MaxTimestamp in the segment; -1 (<see cref="TimeIndex.NoTimestamp"/>) when empty.</summary>
     public long MaxTimestamp => Volatile.Read(ref _maxTimestamp);
@@ -157,6 +163,7 @@ public sealed class LogSegment : IDisposable
     {
         File.Delete(Path.Combine(directory, FileName(baseOffset, OffsetIndex.FileSuffix)));
         File.Delete(Path.Combine(directory, FileName(baseOffset, TimeIndex.FileSuffix)));
+        File.Delete(Path.Combine(directory, FileName(baseOffset, TransactionIndex.FileSuffix)));
         return OpenFiles(directory, baseOffset, config, FileMode.Create);
     }
 
@@ -334,6 +341,7 @@ public sealed class LogSegment : IDisposable
         ReadScanHeader(position, size, out long batchBaseOffset, out _, out _);
         _index.TruncateTo(batchBaseOffset);
         _timeIndex.TruncateTo(batchBaseOffset);
+        _txnIndex.TruncateTo(batchBaseOffset);
         RandomAccess.SetLength(_handle, position);
         Volatile.Write(ref _size, position);
         _nextOffset = ScanNextOffset(position);
@@ -358,6 +366,7 @@ public sealed class LogSegment : IDisposable
         RandomAccess.FlushToDisk(_handle);
         _index.Flush();
         _timeIndex.Flush();
+        _txnIndex.Flush();
     }
 
     /// <summary>
@@ -381,6 +390,7 @@ public sealed class LogSegment : IDisposable
         File.Delete(LogPath);
         File.Delete(_index.Path);
         File.Delete(_timeIndex.Path);
+        File.Delete(_txnIndex.Path);
     }
 
     public void Dispose()
@@ -400,6 +410,7 @@ public sealed class LogSegment : IDisposable
             {
                 _index.Dispose();
                 _timeIndex.Dispose();
+                _txnIndex.Dispose();
             }
             finally
             {
@@ -823,7 +834,7 @@ public sealed class LogSegment : IDisposable
         {
             index = new OffsetIndex(indexPath, baseOffset, config.MaxIndexSize);
             var timeIndex = new TimeIndex(timeIndexPath, baseOffset, config.MaxIndexSize);
-            return new LogSegment(logPath, baseOffset, config, handle, index, timeIndex);
+            return new LogSegment(logPath, baseOffset, config, handle, index, timeIndex, TransactionIndex.Load(directory, baseOffset));
         }
         catch
         {

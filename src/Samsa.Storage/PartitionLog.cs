@@ -74,6 +74,7 @@ public sealed class PartitionLog : IDisposable
     private bool _closed;
     private volatile bool _offline;
     private long _truncations;
+    private readonly ProducerStateManager _producerState;
 
     private PartitionLog(
         string directory,
@@ -99,6 +100,7 @@ public sealed class PartitionLog : IDisposable
         _lastFlushTimestamp = time.GetTimestamp();
         _rollJitterMs = config.SegmentJitterMs > 0 ? Random.Shared.NextInt64(Math.Min(config.SegmentJitterMs, config.SegmentMs)) : 0;
         StartRollClock(active);
+        _producerState = new ProducerStateManager(directory);
     }
 
     public string Directory { get; }
@@ -134,6 +136,15 @@ public sealed class PartitionLog : IDisposable
     }
 
     public int SegmentCount => Volatile.Read(ref _segments).Length;
+
+    /// <summary>
+    /// Consumers at read_committed read below this offset (LSO): the first offset of the oldest transaction still open
+    /// here, or the high watermark when that is lower. Lock-free.
+    /// </summary>
+    public long LastStableOffset => Math.Min(_producerState.FirstUnstableOffset, HighWatermark);
+
+    /// <summary>The producers of this partition. Not thread-safe: only for tests and tools while nothing appends.</summary>
+    internal ProducerStateManager ProducerState => _producerState;
 
     /// <summary>
     /// True once the log dir holding this log failed (see <see cref="LogManager.MarkLogDirOffline"/>): appends and
@@ -261,8 +272,10 @@ public sealed class PartitionLog : IDisposable
             }
 
             recovery?.Log(logger, name, active.NextOffset);
-            return new PartitionLog(
+            var log = new PartitionLog(
                 directory, topicPartition, config, [.. segments], logger, timeProvider, logStartOffset, recovery?.From ?? long.MaxValue);
+            log.LoadProducerState();
+            return log;
         }
         catch
         {
@@ -283,8 +296,16 @@ public sealed class PartitionLog : IDisposable
     /// through <see cref="FlushToLogEnd"/> after releasing the lock (synchronously in the append path, as Kafka does for
     /// <c>flush.messages</c>, but never fsyncing under the lock, so other appends to this log go on meanwhile).
     /// </summary>
+    /// <para>
+    /// Batches with a producer id first pass the producer-state checks for <paramref name="origin"/> (see
+    /// <see cref="ProducerStateManager"/>): a failed check appends nothing and answers its error; a retried batch already
+    /// in the log answers its original offsets (<see cref="LogAppendResult.IsDuplicate"/>) and appends nothing. Once
+    /// written, the producer state is updated; a marker that aborts a transaction adds it to the segment's
+    /// <c>.txnindex</c> before the last stable offset moves past it.
+    /// </para>
+    /// </summary>
     /// <exception cref="LogDirOfflineException">The log's dir is offline.</exception>
-    public LogAppendResult Append(Span<byte> validatedRecords, int leaderEpoch)
+    public LogAppendResult Append(Span<byte> validatedRecords, int leaderEpoch, AppendOrigin origin = AppendOrigin.Client)
     {
         LogAppendResult result;
         bool flushDue;
@@ -298,6 +319,7 @@ public sealed class PartitionLog : IDisposable
             long offsetOfLargestTimestamp = -1;
             int recordCount = 0;
             int position = 0;
+            bool hasProducers = false;
             while (position < validatedRecords.Length)
             {
                 Span<byte> batch = validatedRecords[position..];
@@ -306,7 +328,22 @@ public sealed class PartitionLog : IDisposable
                     || header.TotalSize > batch.Length
                     || header.LastOffsetDelta < 0)
                 {
+                    _producerState.EndCheck();
                     throw new ArgumentException("The records are not whole, valid record batches.", nameof(validatedRecords));
+                }
+
+                if (header.HasProducerId)
+                {
+                    hasProducers = true;
+                    bool multiBatch = position > 0 || header.TotalSize < validatedRecords.Length;
+                    ErrorCode error = _producerState.Check(header, batch[..(int)header.TotalSize], origin, multiBatch, out ProducerBatch? duplicate);
+                    if (error != ErrorCode.None || duplicate is not null)
+                    {
+                        _producerState.EndCheck();
+                        return duplicate is { } original
+                            ? new LogAppendResult(original.FirstOffset, original.LastOffset, 0, _logStartOffset, IsDuplicate: true)
+                            : new LogAppendResult(firstOffset, firstOffset - 1, 0, _logStartOffset, error);
+                    }
                 }
 
                 RecordBatch.SetBaseOffset(batch, nextOffset);
@@ -340,6 +377,11 @@ public sealed class PartitionLog : IDisposable
             }
 
             segment.Append(firstOffset, lastOffset, largestTimestamp, offsetOfLargestTimestamp, validatedRecords);
+            if (hasProducers)
+            {
+                UpdateProducerState(validatedRecords, segment);
+            }
+
             Volatile.Write(ref _logEnd, new LogOffsetMetadata(nextOffset, segment, segment.Size));
 
             _unflushedRecords += recordCount;
@@ -354,6 +396,124 @@ public sealed class PartitionLog : IDisposable
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// Records the written batches (offsets stamped) in the producer state; an aborted transaction goes into
+    /// <paramref name="segment"/>'s transaction index before the first unstable offset is published. Caller holds the lock.
+    /// </summary>
+    private void UpdateProducerState(ReadOnlySpan<byte> batches, LogSegment segment)
+    {
+        _producerState.EndCheck();
+        int position = 0;
+        while (position < batches.Length && RecordBatchHeader.TryRead(batches[position..], out RecordBatchHeader header))
+        {
+            ReadOnlySpan<byte> batch = batches.Slice(position, (int)header.TotalSize);
+            if (_producerState.Update(header, batch, header.BaseOffset, header.LastOffset) is { IsAborted: true } aborted)
+            {
+                segment.TxnIndex.Append(new AbortedTxn(aborted.ProducerId, aborted.FirstOffset, aborted.LastOffset, _producerState.LastStableOffsetAfter(aborted)));
+            }
+
+            position += (int)header.TotalSize;
+        }
+
+        _producerState.PublishFirstUnstableOffset();
+    }
+
+    /// <summary>
+    /// Rebuilds the producer state when the log opens or is truncated: the newest snapshot at or below the recovery point
+    /// (or none), then every batch from there to the log end, rebuilding the transaction indexes of that range. Caller
+    /// holds the lock, or the log is not shared yet.
+    /// </summary>
+    private void LoadProducerState()
+    {
+        long end = _logEnd.Offset;
+        long from = _producerState.LoadLatestSnapshot(Math.Min(_recoveryPoint, end));
+        from = Math.Max(from, _logStartOffset);
+        LogSegment[] segments = _segments;
+        for (int i = FloorSegment(segments, from); i < segments.Length; i++)
+        {
+            segments[i].TxnIndex.TruncateTo(from);
+        }
+
+        if (from < end)
+        {
+            LogBatchScanner.Scan(this, from, end, (in RecordBatchHeader header, ReadOnlySpan<byte> batch) =>
+            {
+                if (header.HasProducerId
+                    && _producerState.Update(header, batch, header.BaseOffset, header.LastOffset) is { IsAborted: true } aborted)
+                {
+                    LogSegment holder = segments[FloorSegment(segments, header.BaseOffset)];
+                    holder.TxnIndex.Append(new AbortedTxn(aborted.ProducerId, aborted.FirstOffset, aborted.LastOffset, _producerState.LastStableOffsetAfter(aborted)));
+                }
+
+                return true;
+            });
+        }
+
+        _producerState.TruncateHead(_logStartOffset);
+        _producerState.PublishFirstUnstableOffset();
+    }
+
+    /// <summary>
+    /// The aborted transactions a read_committed fetch from <paramref name="startOffset"/> must list: those whose
+    /// records overlap [<paramref name="startOffset"/>, <paramref name="upperBoundOffset"/>), from the transaction indexes
+    /// of the segments from the one holding the start offset on (a transaction's entry sits with its ABORT marker, which
+    /// may be in a later segment). The search stops at an entry whose last stable offset reaches the upper bound: every
+    /// transaction that began below it had ended by then. Lock-free; adds to <paramref name="into"/>.
+    /// </summary>
+    public void CollectAbortedTransactions(long startOffset, long upperBoundOffset, List<AbortedTxn> into)
+    {
+        ArgumentNullException.ThrowIfNull(into);
+        LogSegment[] segments = Volatile.Read(ref _segments);
+        for (int i = FloorSegment(segments, startOffset); i < segments.Length; i++)
+        {
+            foreach (AbortedTxn aborted in segments[i].TxnIndex.Entries)
+            {
+                if (aborted.LastOffset >= startOffset && aborted.FirstOffset < upperBoundOffset)
+                {
+                    into.Add(aborted);
+                }
+
+                if (aborted.LastStableOffset >= upperBoundOffset)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="CollectAbortedTransactions"/> for the records a read_committed fetch from <paramref name="fetchOffset"/>
+    /// returned (<paramref name="fetched"/>, from one segment): the upper bound is the next segment's base offset, or
+    /// <paramref name="lastStableOffset"/> when lower, as Kafka bounds it.
+    /// </summary>
+    public void CollectAbortedTransactions(long fetchOffset, in FileSlice fetched, long lastStableOffset, List<AbortedTxn> into)
+    {
+        LogSegment[] segments = Volatile.Read(ref _segments);
+        long upperBound = lastStableOffset;
+        for (int i = FloorSegment(segments, fetchOffset); i + 1 < segments.Length; i++)
+        {
+            if (ReferenceEquals(segments[i].Handle, fetched.Handle))
+            {
+                upperBound = Math.Min(upperBound, segments[i + 1].BaseOffset);
+                break;
+            }
+        }
+
+        CollectAbortedTransactions(fetchOffset, upperBound, into);
+    }
+
+    /// <summary>
+    /// Forgets the producers idle for producer.id.expiration.ms (<paramref name="expirationMs"/>) with no open
+    /// transaction. Returns how many went.
+    /// </summary>
+    public int RemoveExpiredProducers(long expirationMs)
+    {
+        lock (_lock)
+        {
+            return _closed ? 0 : _producerState.RemoveExpiredProducers(_time.GetUtcNow().ToUnixTimeMilliseconds(), expirationMs);
+        }
     }
 
     /// <summary>
@@ -525,6 +685,8 @@ public sealed class PartitionLog : IDisposable
                 Volatile.Write(ref _recoveryPoint, Math.Min(_recoveryPoint, offset));
                 Volatile.Write(ref _logEnd, new LogOffsetMetadata(offset, fresh, 0));
                 Volatile.Write(ref _highWatermark, _logEnd);
+                _producerState.DeleteSnapshotsAbove(-1);
+                _producerState.Clear();
                 return;
             }
 
@@ -546,6 +708,9 @@ public sealed class PartitionLog : IDisposable
             Volatile.Write(ref _logEnd, end);
             long highWatermark = Math.Min(_highWatermark.Offset, end.Offset);
             Volatile.Write(ref _highWatermark, highWatermark == end.Offset ? end : Locate(highWatermark));
+            // The producers' state as of the new end: from a snapshot at or below it plus the batches after.
+            _producerState.DeleteSnapshotsAbove(end.Offset);
+            LoadProducerState();
         }
     }
 
@@ -683,6 +848,7 @@ public sealed class PartitionLog : IDisposable
             {
                 Volatile.Write(ref _logStartOffset, offset);
                 RemoveSegmentsBelowLogStart();
+                _producerState.TruncateHead(offset);
             }
 
             return _logStartOffset;
@@ -859,6 +1025,9 @@ public sealed class PartitionLog : IDisposable
             ScheduleDeletion(segments[i]);
         }
 
+        _producerState.TruncateHead(_logStartOffset);
+        _producerState.DeleteSnapshotsBelow(kept[0].BaseOffset);
+
         StorageLog.DeletedSegments(_logger, TopicPartition.ToString(), count, bytes, cause, _logStartOffset);
     }
 
@@ -947,6 +1116,7 @@ public sealed class PartitionLog : IDisposable
                 try
                 {
                     FlushLocked();
+                    _producerState.TakeSnapshot(_logEnd.Offset, sync: true);
                 }
                 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
                 {
@@ -1031,6 +1201,18 @@ public sealed class PartitionLog : IDisposable
                 replacement.RebuildIndex();
                 replacement.OnBecomeInactive();
             }
+
+            // The cleaner keeps every marker, so the aborted transactions of the old segments still hold.
+            if (replacement.TxnIndex.Entries.Length == 0)
+            {
+                foreach (LogSegment old in oldSegments)
+                {
+                    foreach (AbortedTxn aborted in old.TxnIndex.Entries)
+                    {
+                        replacement.TxnIndex.Append(aborted);
+                    }
+                }
+            }
             var updated = new LogSegment[segments.Length - oldSegments.Count + 1];
             Array.Copy(segments, updated, first);
             updated[first] = replacement;
@@ -1085,6 +1267,9 @@ public sealed class PartitionLog : IDisposable
         LogOffsetMetadata end = _logEnd;
         LogSegment old = end.Segment;
         old.OnBecomeInactive();
+        // The producer state as of the new segment's base, so that opening replays at most the active segment. Not
+        // fsynced: a damaged snapshot is skipped for an older one.
+        _producerState.TakeSnapshot(end.Offset, sync: false);
         LogSegment segment = LogSegment.Create(Directory, end.Offset, Config);
         LogSegment[] segments = _segments;
         var rolled = new LogSegment[segments.Length + 1];

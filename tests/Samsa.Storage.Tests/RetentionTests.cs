@@ -294,7 +294,10 @@ public sealed class RetentionTests : IDisposable
         Assert.Equal(2, log.DeleteDueSegmentFiles());
         Assert.Equal(0, log.PendingSegmentDeletions);
         Assert.Empty(Directory.GetFiles(LogDir, "*" + PartitionLog.DeletedFileSuffix));
-        Assert.Equal(3, Directory.GetFiles(LogDir).Length); // The active segment: .log, .index, .timeindex.
+        // The active segment (.log, .index, .timeindex) and the producer-state snapshot taken when it rolled in.
+        Assert.Equal(
+            [LogSegment.FileName(6, ".index"), LogSegment.FileName(6, ".log"), LogSegment.FileName(6, ProducerStateManager.SnapshotFileSuffix), LogSegment.FileName(6, ".timeindex")],
+            Directory.GetFiles(LogDir).Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
 
     [Fact]

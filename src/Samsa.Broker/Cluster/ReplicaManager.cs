@@ -143,7 +143,7 @@ internal sealed partial class ReplicaManager : IDisposable
         LogAppendResult appended;
         try
         {
-            appended = partition.Log.Append(validated.Records.Span, partition.LeaderEpoch);
+            appended = partition.Log.Append(validated.Records.Span, partition.LeaderEpoch, origin);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -151,10 +151,20 @@ internal sealed partial class ReplicaManager : IDisposable
             _logManager.HandleLogFailure(partition.Log, e);
             return StorageError(partition.Log);
         }
-        partition.Log.UpdateHighWatermark(partition.Log.LogEndOffset);
-        FetchPurgatory.CheckAndComplete(topicPartition);
+        if (appended.Error != ErrorCode.None)
+        {
+            LogRejectedBatch(_logger, topicPartition.Topic, topicPartition.Partition, appended.Error, "the producer state refused it");
+            return new PartitionAppendResult(appended.Error, -1, partition.Log.LogStartOffset);
+        }
         log = partition.Log;
         endOffset = appended.LastOffset + 1;
+        if (appended.IsDuplicate)
+        {
+            // A producer's retry of a batch already written: its original offsets, once those are on disk.
+            return new PartitionAppendResult(ErrorCode.None, appended.FirstOffset, partition.Log.LogStartOffset);
+        }
+        partition.Log.UpdateHighWatermark(partition.Log.LogEndOffset);
+        FetchPurgatory.CheckAndComplete(topicPartition);
         return new PartitionAppendResult(ErrorCode.None, appended.FirstOffset, partition.Log.LogStartOffset, validated.LogAppendTime);
     }
 
@@ -168,13 +178,6 @@ internal sealed partial class ReplicaManager : IDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Rejected a produce to {Topic}-{Partition}: {Error}: {Reason}")]
     private static partial void LogRejectedBatch(ILogger logger, string topic, int partition, ErrorCode error, string reason);
-}
-
-/// <summary>Who wrote the records being appended: a client's Produce (validated) or the broker's own coordinators.</summary>
-internal enum AppendOrigin
-{
-    Client,
-    Coordinator,
 }
 
 /// <summary>The outcome of one partition's append; <paramref name="LogAppendTime"/> is -1 unless the topic uses LogAppendTime.</summary>

@@ -3,6 +3,7 @@ using Samsa.Broker.Network;
 using Samsa.Broker.Purgatory;
 using Samsa.Protocol;
 using Samsa.Protocol.Messages;
+using Samsa.Storage;
 
 namespace Samsa.Broker.Handlers;
 
@@ -72,7 +73,7 @@ internal sealed class FetchHandler(BrokerContext broker) : IRequestHandler
                 i++;
             }
         }
-        return new DelayedFetch(request.MaxWaitMs, request.MinBytes, bytes, broker.Replicas, partitions, keys);
+        return new DelayedFetch(request.MaxWaitMs, request.MinBytes, bytes, broker.Replicas, partitions, keys, request.IsolationLevel == ReadCommitted);
     }
 
     private FetchResponse Read(RequestContext context, FetchRequest request, out int totalBytes, out bool anyError)
@@ -119,9 +120,9 @@ internal sealed class FetchHandler(BrokerContext broker) : IRequestHandler
         int budget, bool minOneBatch, FetchResponse.PartitionData data)
     {
         var log = partition.Log;
+        // The last stable offset first: it never passes the high watermark read after it.
+        long lastStableOffset = log.LastStableOffset;
         long highWatermark = log.HighWatermark;
-        // No transactions yet: the last stable offset is the high watermark.
-        long lastStableOffset = highWatermark;
         long maxOffset = readCommitted ? lastStableOffset : highWatermark;
         int maxBytes = Math.Min(fetch.PartitionMaxBytes, budget);
         var read = log.Read(fetch.FetchOffset, maxBytes, minOneBatch, maxOffset);
@@ -137,7 +138,27 @@ internal sealed class FetchHandler(BrokerContext broker) : IRequestHandler
         {
             return 0;
         }
+        if (readCommitted)
+        {
+            AddAbortedTransactions(log, fetch.FetchOffset, read.Records, lastStableOffset, data.AbortedTransactions!);
+        }
         data.Records = context.ResponseRecords(read.Records);
         return data.Records.Value.Length;
+    }
+
+    [ThreadStatic]
+    private static List<AbortedTxn>? t_aborted;
+
+    /// <summary>The aborted transactions overlapping the records read, so a read_committed consumer drops them.</summary>
+    private static void AddAbortedTransactions(PartitionLog log, long fetchOffset, in FileSlice records, long lastStableOffset,
+        List<FetchResponse.AbortedTransaction> into)
+    {
+        var aborted = t_aborted ??= [];
+        aborted.Clear();
+        log.CollectAbortedTransactions(fetchOffset, records, lastStableOffset, aborted);
+        foreach (var txn in aborted)
+        {
+            into.Add(new FetchResponse.AbortedTransaction { ProducerId = txn.ProducerId, FirstOffset = txn.FirstOffset });
+        }
     }
 }

@@ -19,11 +19,14 @@ internal sealed class ListOffsetsHandler(BrokerContext broker) : IRequestHandler
     private const long EarliestTimestamp = -2;
     private const long MaxTimestamp = -3;
     private const short MaxTimestampMinVersion = 7;
+    private const sbyte ReadCommitted = 1;
 
     public ValueTask<IProtocolMessage?> HandleAsync(RequestContext context, IProtocolMessage message, CancellationToken cancellationToken)
     {
         var request = (ListOffsetsRequest)message;
         var response = new ListOffsetsResponse();
+        // v2+ carries the isolation level: read_committed sees up to the last stable offset.
+        bool readCommitted = context.ApiVersion >= 2 && request.IsolationLevel == ReadCommitted;
         foreach (var topic in request.Topics)
         {
             var topicResponse = new ListOffsetsResponse.ListOffsetsTopicResponse { Name = topic.Name };
@@ -38,6 +41,7 @@ internal sealed class ListOffsetsHandler(BrokerContext broker) : IRequestHandler
                 else
                 {
                     var log = partition.Log;
+                    long visibleEnd = readCommitted ? log.LastStableOffset : log.HighWatermark;
                     long offset;
                     long timestamp = -1;
                     switch (p.Timestamp)
@@ -46,17 +50,17 @@ internal sealed class ListOffsetsHandler(BrokerContext broker) : IRequestHandler
                             offset = log.LogStartOffset;
                             break;
                         case LatestTimestamp:
-                            offset = log.HighWatermark;
+                            offset = visibleEnd;
                             break;
                         case MaxTimestamp when context.ApiVersion >= MaxTimestampMinVersion:
-                            (offset, timestamp) = BelowHighWatermark(log.FetchOffsetOfMaxTimestamp(), log.HighWatermark);
+                            (offset, timestamp) = BelowHighWatermark(log.FetchOffsetOfMaxTimestamp(), visibleEnd);
                             break;
                         case < 0:
                             offset = -1;
                             result.ErrorCode = (short)ErrorCode.UnsupportedVersion;
                             break;
                         default:
-                            (offset, timestamp) = BelowHighWatermark(log.FetchOffsetByTimestamp(p.Timestamp), log.HighWatermark);
+                            (offset, timestamp) = BelowHighWatermark(log.FetchOffsetByTimestamp(p.Timestamp), visibleEnd);
                             break;
                     }
                     result.Offset = offset;
@@ -74,7 +78,7 @@ internal sealed class ListOffsetsHandler(BrokerContext broker) : IRequestHandler
         return ValueTask.FromResult<IProtocolMessage?>(response);
     }
 
-    /// <summary>(offset, timestamp) of <paramref name="found"/> when it is below the high watermark, else (-1, -1).</summary>
+    /// <summary>(offset, timestamp) of <paramref name="found"/> when it is below the visible end (high watermark or LSO), else (-1, -1).</summary>
     private static (long Offset, long Timestamp) BelowHighWatermark(TimestampOffset? found, long highWatermark) =>
         found is { } f && f.Offset < highWatermark ? (f.Offset, f.Timestamp) : (-1, -1);
 }

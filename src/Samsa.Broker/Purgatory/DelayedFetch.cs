@@ -10,6 +10,7 @@ namespace Samsa.Broker.Purgatory;
 /// when a partition's state makes waiting pointless: the partition is gone (deleted, or deleted and created again), the
 /// fetch offset fell below the log start offset or above the high watermark (truncation), or the high watermark moved
 /// to another segment than the one it was in (a roll, or an append between the first read and the snapshot below).
+/// At read_committed, appends behind an open transaction do not count until its marker moves the last stable offset.
 /// <para>
 /// The checks are cheap: no log reads. Each partition keeps the high watermark the first read saw and a snapshot of
 /// the high watermark's segment and byte position taken right after it; the bytes appended since are the distance
@@ -28,15 +29,18 @@ internal sealed class DelayedFetch : DelayedOperation, IValueTaskSource
     private readonly FetchPartitionStatus[] _partitions;
     private readonly int _minBytes;
     private readonly int _bytesAtFirstRead;
+    private readonly bool _readCommitted;
     private ManualResetValueTaskSourceCore<bool> _completion;
     private int _expired;
 
     /// <param name="partitions">The request's partitions in request order, with what the first read saw.</param>
     /// <param name="keys">The partitions to watch (those of <paramref name="partitions"/>).</param>
+    /// <param name="readCommitted">The fetch reads at read_committed: records are readable only below the last stable offset.</param>
     public DelayedFetch(long maxWaitMs, int minBytes, int bytesAtFirstRead, ReplicaManager replicas,
-        FetchPartitionStatus[] partitions, TopicPartition[] keys)
+        FetchPartitionStatus[] partitions, TopicPartition[] keys, bool readCommitted = false)
         : base(maxWaitMs)
     {
+        _readCommitted = readCommitted;
         _replicas = replicas;
         _partitions = partitions;
         _minBytes = minBytes;
@@ -70,8 +74,10 @@ internal sealed class DelayedFetch : DelayedOperation, IValueTaskSource
                 return ForceComplete();
             }
             var (highWatermark, segmentBaseOffset, position) = log.HighWatermarkPosition();
-            if (highWatermark == status.HighWatermarkAtRead)
+            if (highWatermark == status.HighWatermarkAtRead
+                || (_readCommitted && log.LastStableOffset <= status.FetchOffset && highWatermark >= status.FetchOffset))
             {
+                // Nothing new, or nothing stable yet: an open transaction holds the last stable offset back.
                 continue;
             }
             if (highWatermark < status.FetchOffset

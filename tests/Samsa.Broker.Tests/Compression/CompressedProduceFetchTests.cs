@@ -58,7 +58,8 @@ public sealed class CompressedProduceFetchTests : IAsyncLifetime
     {
         await CreateTopicAsync("t");
         byte[] first = LogValidatorTests.Batch(codec, timestamp: Now());
-        byte[] second = LogValidatorTests.Batch(codec, count: 5, timestamp: Now());
+        // The same producer's next batch: its sequence follows the first batch's 20 records.
+        byte[] second = LogValidatorTests.Batch(codec, count: 5, timestamp: Now(), baseSequence: 32);
         Assert.Equal(0, (await ProduceAsync("t", first.ToArray())).ErrorCode);
         var result = await ProduceAsync("t", second.ToArray());
         Assert.Equal(0, result.ErrorCode);

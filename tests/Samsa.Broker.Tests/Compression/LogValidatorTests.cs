@@ -30,9 +30,9 @@ public sealed class LogValidatorTests
         return data;
     }
 
-    internal static byte[] Plain(int count = 20, bool keys = true, long timestamp = Now - 1000, int valueSize = 50)
+    internal static byte[] Plain(int count = 20, bool keys = true, long timestamp = Now - 1000, int valueSize = 50, int baseSequence = 12)
     {
-        using var builder = new RecordBatchBuilder { ProducerId = 77, ProducerEpoch = 3, BaseSequence = 12 };
+        using var builder = new RecordBatchBuilder { ProducerId = 77, ProducerEpoch = 3, BaseSequence = baseSequence };
         for (int i = 0; i < count; i++)
         {
             builder.Append(
@@ -45,8 +45,11 @@ public sealed class LogValidatorTests
         return builder.ToArray();
     }
 
-    internal static byte[] Batch(CompressionType codec, int count = 20, bool keys = true, long timestamp = Now - 1000) =>
-        codec == CompressionType.None ? Plain(count, keys, timestamp) : RecordBatchCompression.Compress(Plain(count, keys, timestamp), codec);
+    /// <summary>A batch from idempotent producer 77 (epoch 3) starting at <paramref name="baseSequence"/>.</summary>
+    internal static byte[] Batch(CompressionType codec, int count = 20, bool keys = true, long timestamp = Now - 1000, int baseSequence = 12) =>
+        codec == CompressionType.None
+            ? Plain(count, keys, timestamp, baseSequence: baseSequence)
+            : RecordBatchCompression.Compress(Plain(count, keys, timestamp, baseSequence: baseSequence), codec);
 
     private static CompressionType CodecOf(ReadOnlySpan<byte> batch) =>
         (CompressionType)(BinaryPrimitives.ReadInt16BigEndian(batch[RecordBatchHeader.AttributesOffset..]) & RecordBatchHeader.CompressionMask);
