@@ -204,6 +204,25 @@ public sealed partial class BrokerProcess : IAsyncDisposable
         process.WaitForExit();
     }
 
+    /// <summary>
+    /// SIGSTOP: the broker stops reading and answering but keeps its connections open, so clients' requests time
+    /// out while the broker may still hold them unread. <see cref="Resume"/> lets it go on.
+    /// </summary>
+    public void Pause()
+    {
+        var process = _process ?? throw new InvalidOperationException("the broker was never started");
+        _output.Add("[harness] SIGSTOP");
+        PosixSignals.Send(process.Id, PosixSignals.SigStop);
+    }
+
+    /// <summary>SIGCONT after <see cref="Pause"/>.</summary>
+    public void Resume()
+    {
+        var process = _process ?? throw new InvalidOperationException("the broker was never started");
+        _output.Add("[harness] SIGCONT");
+        PosixSignals.Send(process.Id, PosixSignals.SigCont);
+    }
+
     /// <summary>Broker address, data directory and its last output, for failure messages.</summary>
     public string Describe() =>
         $"broker {BootstrapServers}, data dir {DataDirectory}: {State()}\n--- broker output (last lines) ---\n{RecentOutput}";

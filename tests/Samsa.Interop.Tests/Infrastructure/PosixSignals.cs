@@ -7,6 +7,8 @@ internal static partial class PosixSignals
 {
     public const int SigTerm = 15;
     public const int SigKill = 9;
+    public const int SigCont = 18;
+    public const int SigStop = 19;
 
     public static void Send(int pid, int signal)
     {

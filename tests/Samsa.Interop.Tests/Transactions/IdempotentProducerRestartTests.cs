@@ -5,9 +5,11 @@ namespace Samsa.Interop.Tests.Transactions;
 
 /// <summary>
 /// confluent-kafka-python with enable.idempotence=true sends 20,000 numbered records while the broker is killed
-/// (SIGKILL) twice and stopped (SIGTERM) once and started again on the same port and data directory. Batches in
-/// flight at each cut are retried by the client with their original sequence numbers; the broker's producer state,
-/// rebuilt on restart, must acknowledge the ones it already has without writing them again. At the end every record
+/// (SIGKILL) once and stopped (SIGTERM) once, each time started again on the same port and data directory, and
+/// paused (SIGSTOP) twice for twice the client's request timeout. Batches in flight at each cut are retried by the
+/// client with their original sequence numbers; after a pause the broker still reads and appends the requests the
+/// client gave up on, so the retries arrive as duplicates. The broker's producer state, rebuilt on restart, must
+/// acknowledge the ones it already has without writing them again. At the end every record
 /// is in the topic exactly once and in send order per partition, and the client saw no delivery error.
 /// </summary>
 public sealed class IdempotentProducerRestartTests
@@ -16,6 +18,14 @@ public sealed class IdempotentProducerRestartTests
     private const int Records = 20_000;
     private static readonly TimeSpan ProducerDeadline = TimeSpan.FromSeconds(90);
     private static readonly TimeSpan ProgressDeadline = TimeSpan.FromSeconds(45);
+    private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(1);
+
+    private enum Cut
+    {
+        Kill,
+        Term,
+        Pause,
+    }
 
     [Fact]
     public async Task Idempotent_producer_writes_every_record_once_across_broker_restarts()
@@ -28,12 +38,13 @@ public sealed class IdempotentProducerRestartTests
             await InteropClients.ConfluentKafka.CreateTopicAsync(broker.BootstrapServers, topic, Partitions);
 
             // About 5 s of sending; the cuts fall at these acknowledgement counts.
-            (int AckedAtLeast, bool Graceful)[] cuts = [(3_000, false), (9_000, true), (15_000, false)];
+            (int AckedAtLeast, Cut Cut)[] cuts = [(3_000, Cut.Kill), (7_000, Cut.Pause), (11_000, Cut.Term), (15_000, Cut.Pause)];
             using var producer = StreamingDriver.Start(TxnDriver.Python,
                 TxnDriver.Arguments("idempotent", broker.BootstrapServers, Partitions, "--topic", topic,
-                    "--count", TxnDriver.Text(Records), "--rate", "4000", "--timeout", TxnDriver.Text((int)ProducerDeadline.TotalSeconds)),
+                    "--count", TxnDriver.Text(Records), "--rate", "4000", "--request-timeout-ms", TxnDriver.Text((int)RequestTimeout.TotalMilliseconds),
+                    "--timeout", TxnDriver.Text((int)ProducerDeadline.TotalSeconds)),
                 ClientPaths.PythonDirectory);
-            foreach (var (ackedAtLeast, graceful) in cuts)
+            foreach (var (ackedAtLeast, cut) in cuts)
             {
                 await Poll.UntilAsync(() =>
                 {
@@ -41,16 +52,32 @@ public sealed class IdempotentProducerRestartTests
                     return producer.Last("acked") is { } a && a.GetProperty("count").GetInt32() >= ackedAtLeast;
                 }, ProgressDeadline, $"the producer has {ackedAtLeast} records acknowledged", producer.Describe);
                 Assert.False(producer.HasExited, $"the producer finished before the cut at {ackedAtLeast}; it must still be sending\n{producer.Describe()}");
-                if (graceful)
+                switch (cut)
                 {
-                    int code = await broker.StopAsync();
-                    Assert.True(code == 0, $"the broker exited with {code} after SIGTERM");
+                    case Cut.Kill:
+                        broker.Kill();
+                        await broker.StartAsync();
+                        break;
+                    case Cut.Term:
+                        int code = await broker.StopAsync();
+                        Assert.True(code == 0, $"the broker exited with {code} after SIGTERM");
+                        await broker.StartAsync();
+                        break;
+                    case Cut.Pause:
+                        // The length of the fault, not a wait for a condition: long enough for the client's
+                        // in-flight produce requests to time out, so it retries batches the broker will still
+                        // read and append from the old connection once it runs again.
+                        broker.Pause();
+                        try
+                        {
+                            await Task.Delay(RequestTimeout * 2);
+                        }
+                        finally
+                        {
+                            broker.Resume();
+                        }
+                        break;
                 }
-                else
-                {
-                    broker.Kill();
-                }
-                await broker.StartAsync();
             }
 
             int exitCode = await producer.WaitForExitAsync(ProducerDeadline);

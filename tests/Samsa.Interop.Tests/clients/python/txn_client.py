@@ -20,7 +20,8 @@ Records travel as [partition, offset, key, value]; keys and values are text.
   fence          two producers with one transactional.id: the second fences the
                  first in the middle of its transaction
   idempotent     enable.idempotence=true producer of --count numbered records at
-                 about --rate records/s, reporting acknowledgements as they come
+                 about --rate records/s, reporting acknowledgements as they come;
+                 --request-timeout-ms bounds each produce request
   commit-once    one transaction over every partition, then a commit bounded by
                  --commit-timeout (the broker may die during it)
 """
@@ -315,6 +316,8 @@ def idempotent(args):
         "linger.ms": 5,
         "message.timeout.ms": int(args.timeout * 1000),
         "retry.backoff.ms": 50,
+        # Short, so a paused broker makes requests time out (and be retried) while it may still hold them.
+        "request.timeout.ms": args.request_timeout_ms,
     })
     producer = Producer(config)
     reports = Deliveries()
@@ -386,6 +389,7 @@ def main():
     parser.add_argument("--per-txn", type=int, default=100)
     parser.add_argument("--rate", type=float, default=4000.0)
     parser.add_argument("--commit-timeout", type=float, default=5.0)
+    parser.add_argument("--request-timeout-ms", type=int, default=30000)
     args = parser.parse_args()
     {
         "produce-input": produce_input,
