@@ -316,8 +316,10 @@ def idempotent(args):
         "linger.ms": 5,
         "message.timeout.ms": int(args.timeout * 1000),
         "retry.backoff.ms": 50,
-        # Short, so a paused broker makes requests time out (and be retried) while it may still hold them.
+        # Short, so a paused broker makes requests time out (and be retried) while it may still hold them:
+        # librdkafka times out a produce request on the client side after socket.timeout.ms.
         "request.timeout.ms": args.request_timeout_ms,
+        "socket.timeout.ms": args.request_timeout_ms,
     })
     producer = Producer(config)
     reports = Deliveries()
