@@ -79,7 +79,9 @@ public sealed class TransactionCrashRecoveryTests
             {
                 description = await SamsaCli.RunAsync("transactions", "--bootstrap-server", broker.BootstrapServers,
                     "--describe", "--transactional-id", transactionalId);
-                return description.Contains("CompleteCommit", StringComparison.Ordinal);
+                // The row of the transactional id (after the header row) names its state.
+                return description.Split('\n').Any(line => line.StartsWith(transactionalId + " ", StringComparison.Ordinal)
+                    && line.Split(' ', StringSplitOptions.RemoveEmptyEntries).Contains("CompleteCommit"));
             }, Deadline, $"samsa transactions --describe shows {transactionalId} in CompleteCommit", () => description);
         });
     }
