@@ -218,6 +218,7 @@ internal sealed partial class GroupCoordinator
     private List<string> TakeProducerGroups(long producerId, int offsetsPartition)
     {
         var taken = new List<string>();
+        int partitionCount = OffsetsPartitionCount;
         lock (_producerGroupsLock)
         {
             if (!_producerGroups.TryGetValue(producerId, out var groups))
@@ -226,7 +227,7 @@ internal sealed partial class GroupCoordinator
             }
             foreach (string groupId in groups)
             {
-                if (PartitionFor(groupId) == offsetsPartition)
+                if (PartitionFor(groupId, partitionCount) == offsetsPartition)
                 {
                     taken.Add(groupId);
                 }
@@ -243,7 +244,7 @@ internal sealed partial class GroupCoordinator
         return taken;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Transaction of producer {ProducerId} {Outcome} in __consumer_offsets-{Partition}: {Groups} groups, {Applied} offsets now committed")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Transaction of producer {ProducerId} {Outcome} in __consumer_offsets-{Partition}: {Groups} groups, {Applied} offsets now committed")]
     private static partial void LogTxnCompleted(ILogger logger, long producerId, string outcome, int partition, int groups, int applied);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "TxnOffsetCommit of group {GroupId} by producer {ProducerId} epoch {ProducerEpoch} failed: append {AppendError}, answering {Error}")]

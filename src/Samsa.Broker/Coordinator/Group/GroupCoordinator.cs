@@ -43,7 +43,9 @@ internal sealed partial class GroupCoordinator : IDisposable
     private long NowMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
 
     /// <summary>The __consumer_offsets partition that stores a group: Kafka's abs(groupId.hashCode()) % partitions.</summary>
-    public int PartitionFor(string groupId)
+    public int PartitionFor(string groupId) => PartitionFor(groupId, OffsetsPartitionCount);
+
+    private static int PartitionFor(string groupId, int partitionCount)
     {
         int hash = 0;
         foreach (char c in groupId)
@@ -51,7 +53,7 @@ internal sealed partial class GroupCoordinator : IDisposable
             hash = unchecked((31 * hash) + c);
         }
         int positive = hash == int.MinValue ? 0 : Math.Abs(hash);
-        return positive % OffsetsPartitionCount;
+        return positive % partitionCount;
     }
 
     private int OffsetsPartitionCount =>
