@@ -373,60 +373,19 @@ public sealed class ProducerStateManager
 
     private bool TryReadSnapshot(string path)
     {
-        byte[] bytes;
+        Dictionary<long, ProducerStateEntry>? producers;
         try
         {
-            bytes = File.ReadAllBytes(path);
+            producers = ReadSnapshotFile(path);
         }
         catch (IOException)
         {
             return false;
         }
 
-        ReadOnlySpan<byte> span = bytes;
-        if (span.Length < SnapshotHeaderSize
-            || BinaryPrimitives.ReadInt16BigEndian(span) != SnapshotVersion
-            || BinaryPrimitives.ReadUInt32BigEndian(span[2..]) != Crc32C.Compute(span[6..]))
+        if (producers is null)
         {
             return false;
-        }
-
-        int count = BinaryPrimitives.ReadInt32BigEndian(span[6..]);
-        var producers = new Dictionary<long, ProducerStateEntry>(Math.Max(0, Math.Min(count, span.Length / ProducerFixedSize)));
-        int p = SnapshotHeaderSize;
-        for (int n = 0; n < count; n++)
-        {
-            if (span.Length - p < ProducerFixedSize)
-            {
-                return false;
-            }
-
-            var entry = new ProducerStateEntry(BinaryPrimitives.ReadInt64BigEndian(span[p..]), BinaryPrimitives.ReadInt16BigEndian(span[(p + 8)..]))
-            {
-                CoordinatorEpoch = BinaryPrimitives.ReadInt32BigEndian(span[(p + 10)..]),
-                LastTimestamp = BinaryPrimitives.ReadInt64BigEndian(span[(p + 14)..]),
-                CurrentTxnFirstOffset = BinaryPrimitives.ReadInt64BigEndian(span[(p + 22)..]),
-                LastOffset = BinaryPrimitives.ReadInt64BigEndian(span[(p + 30)..]),
-            };
-            int batches = span[p + 38];
-            p += ProducerFixedSize;
-            if (batches > ProducerStateEntry.BatchesToRetain || span.Length - p < batches * BatchSize)
-            {
-                return false;
-            }
-
-            for (int i = 0; i < batches; i++)
-            {
-                entry.AddBatch(new ProducerBatch(
-                    BinaryPrimitives.ReadInt32BigEndian(span[p..]),
-                    BinaryPrimitives.ReadInt32BigEndian(span[(p + 4)..]),
-                    BinaryPrimitives.ReadInt64BigEndian(span[(p + 8)..]),
-                    BinaryPrimitives.ReadInt64BigEndian(span[(p + 16)..]),
-                    BinaryPrimitives.ReadInt64BigEndian(span[(p + 24)..])));
-                p += BatchSize;
-            }
-
-            producers[entry.ProducerId] = entry;
         }
 
         _producers.Clear();
@@ -443,6 +402,58 @@ public sealed class ProducerStateManager
         _ongoing.Sort();
         PublishFirstUnstableOffset();
         return true;
+    }
+
+    /// <summary>The producers stored in a snapshot file, or null when it is damaged (bad version, CRC or lengths).</summary>
+    public static Dictionary<long, ProducerStateEntry>? ReadSnapshotFile(string path)
+    {
+        ReadOnlySpan<byte> span = File.ReadAllBytes(path);
+        if (span.Length < SnapshotHeaderSize
+            || BinaryPrimitives.ReadInt16BigEndian(span) != SnapshotVersion
+            || BinaryPrimitives.ReadUInt32BigEndian(span[2..]) != Crc32C.Compute(span[6..]))
+        {
+            return null;
+        }
+
+        int count = BinaryPrimitives.ReadInt32BigEndian(span[6..]);
+        var producers = new Dictionary<long, ProducerStateEntry>(Math.Max(0, Math.Min(count, span.Length / ProducerFixedSize)));
+        int p = SnapshotHeaderSize;
+        for (int n = 0; n < count; n++)
+        {
+            if (span.Length - p < ProducerFixedSize)
+            {
+                return null;
+            }
+
+            var entry = new ProducerStateEntry(BinaryPrimitives.ReadInt64BigEndian(span[p..]), BinaryPrimitives.ReadInt16BigEndian(span[(p + 8)..]))
+            {
+                CoordinatorEpoch = BinaryPrimitives.ReadInt32BigEndian(span[(p + 10)..]),
+                LastTimestamp = BinaryPrimitives.ReadInt64BigEndian(span[(p + 14)..]),
+                CurrentTxnFirstOffset = BinaryPrimitives.ReadInt64BigEndian(span[(p + 22)..]),
+                LastOffset = BinaryPrimitives.ReadInt64BigEndian(span[(p + 30)..]),
+            };
+            int batches = span[p + 38];
+            p += ProducerFixedSize;
+            if (batches > ProducerStateEntry.BatchesToRetain || span.Length - p < batches * BatchSize)
+            {
+                return null;
+            }
+
+            for (int i = 0; i < batches; i++)
+            {
+                entry.AddBatch(new ProducerBatch(
+                    BinaryPrimitives.ReadInt32BigEndian(span[p..]),
+                    BinaryPrimitives.ReadInt32BigEndian(span[(p + 4)..]),
+                    BinaryPrimitives.ReadInt64BigEndian(span[(p + 8)..]),
+                    BinaryPrimitives.ReadInt64BigEndian(span[(p + 16)..]),
+                    BinaryPrimitives.ReadInt64BigEndian(span[(p + 24)..])));
+                p += BatchSize;
+            }
+
+            producers[entry.ProducerId] = entry;
+        }
+
+        return producers;
     }
 
     // ---------------------------------------------------------------- Helpers

@@ -122,6 +122,36 @@ public sealed class DumpLogCommandTests : IDisposable
     }
 
     [Fact]
+    public void Txn_index_and_producer_snapshot_print_their_entries()
+    {
+        using (PartitionLog log = PartitionLog.Open(_dir, new TopicPartition("t", 0), LogConfig.Default))
+        {
+            using var builder = new RecordBatchBuilder { ProducerId = 42, ProducerEpoch = 1, BaseSequence = 0, IsTransactional = true };
+            builder.Append(1_000, null, Encoding.UTF8.GetBytes("a"));
+            builder.Append(1_001, null, Encoding.UTF8.GetBytes("b"));
+            log.Append(builder.ToArray(), leaderEpoch: 0);
+            log.UpdateHighWatermark(log.LogEndOffset);
+            log.Append(EndTransactionMarker.BuildBatch(42, 1, 3, ControlRecordType.Abort, 1_002), leaderEpoch: 0, AppendOrigin.Coordinator);
+        }
+
+        var (exit, output) = DumpLog(File0(".txnindex"));
+        Assert.Equal(0, exit);
+        Assert.Contains("version: 0 producerId: 42 firstOffset: 0 lastOffset: 2 lastStableOffset: 3", output, StringComparison.Ordinal);
+
+        string snapshot = Path.Combine(_dir, LogSegment.FileName(3, ProducerStateManager.SnapshotFileSuffix));
+        (exit, output) = DumpLog(snapshot);
+        Assert.Equal(0, exit);
+        Assert.Contains("producerId: 42 producerEpoch: 1 coordinatorEpoch: 3 lastTimestamp: 1002 currentTxnFirstOffset: -1 lastOffset: 2 batch: [seq 0-1 offsets 0-1]", output, StringComparison.Ordinal);
+
+        byte[] bytes = File.ReadAllBytes(snapshot);
+        bytes[^1] ^= 1;
+        File.WriteAllBytes(snapshot, bytes);
+        (exit, output) = DumpLog(snapshot);
+        Assert.Equal(1, exit);
+        Assert.Contains("CORRUPT", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Torn_tail_is_reported_with_its_position_and_exit_code_1()
     {
         List<int> sizes = WriteLog(4);

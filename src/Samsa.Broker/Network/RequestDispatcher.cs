@@ -25,6 +25,7 @@ internal sealed class RequestDispatcher
     private readonly DescribeGroupsHandler _describeGroups;
     private readonly DeleteGroupsHandler _deleteGroups;
     private readonly DeleteRecordsHandler _deleteRecords;
+    private readonly TxnOffsetCommitHandler _txnOffsetCommit;
 
     public RequestDispatcher(BrokerContext broker)
     {
@@ -46,6 +47,7 @@ internal sealed class RequestDispatcher
         _describeGroups = new DescribeGroupsHandler(broker);
         _deleteGroups = new DeleteGroupsHandler(broker);
         _deleteRecords = new DeleteRecordsHandler(broker);
+        _txnOffsetCommit = new TxnOffsetCommitHandler(broker);
     }
 
     public ValueTask<IProtocolMessage?> DispatchAsync(RequestContext context, IProtocolMessage request)
@@ -70,6 +72,7 @@ internal sealed class RequestDispatcher
             ApiKey.DescribeGroups => _describeGroups,
             ApiKey.DeleteGroups => _deleteGroups,
             ApiKey.DeleteRecords => _deleteRecords,
+            ApiKey.TxnOffsetCommit => _txnOffsetCommit,
             _ => throw new InvalidOperationException($"no handler for {context.ApiKey}"),
         };
         return handler.HandleAsync(context, request, CancellationToken.None);

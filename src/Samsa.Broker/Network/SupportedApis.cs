@@ -31,6 +31,7 @@ internal static class SupportedApis
         new(ApiKey.DeleteTopics, 1, 6, 1),
         new(ApiKey.DeleteGroups, 0, 2, 0),
         new(ApiKey.DeleteRecords, 0, 2, 0),
+        new(ApiKey.TxnOffsetCommit, 0, 3, 0),
     ];
 
     /// <summary>True when the request can be parsed: the version is inside the advertised range.</summary>

@@ -13,14 +13,16 @@ namespace Samsa.Cli.Commands;
 /// --print-data-log, one per record); a <c>.index</c> or <c>.timeindex</c> prints its entries and checks them against
 /// the <c>.log</c> next to it. Damage (a torn tail, a bad length, magic or CRC, offsets going backwards, index entries
 /// that do not point at batches) is reported as a line starting with "CORRUPT" naming the position and the reason,
-/// and makes the exit code 1. Reads the files only; works on a stopped broker's directory or a copy.
+/// and makes the exit code 1. A <c>.txnindex</c> prints its aborted transactions and a producer-state <c>.snapshot</c>
+/// its producers (a damaged snapshot is CORRUPT). Reads the files only; works on a stopped broker's directory or a copy.
 /// </summary>
 internal static class DumpLogCommand
 {
     public const string Usage = """
         Usage: samsa dump-log <file> [<file> ...] [--print-data-log] [--verify-index-only]
 
-          <file>                 a segment file: NNNNNNNNNNNNNNNNNNNN.log, .index or .timeindex
+          <file>                 a segment file: NNNNNNNNNNNNNNNNNNNN.log, .index, .timeindex or .txnindex,
+                                 or a producer-state .snapshot
           --print-data-log       also print every record of a .log (offset, timestamp, key, value, headers)
           --verify-index-only    for index files, print only the problems found, not every entry
 
@@ -62,15 +64,63 @@ internal static class DumpLogCommand
             {
                 DumpOffsetIndex(path, verifyOnly, report);
             }
+            else if (path.EndsWith(TransactionIndex.FileSuffix, StringComparison.Ordinal))
+            {
+                DumpTxnIndex(path, report);
+            }
+            else if (path.EndsWith(ProducerStateManager.SnapshotFileSuffix, StringComparison.Ordinal))
+            {
+                DumpSnapshot(path, report);
+            }
             else
             {
-                throw new UsageException($"{path} is not a .log, .index or .timeindex file");
+                throw new UsageException($"{path} is not a .log, .index, .timeindex, .txnindex or .snapshot file");
             }
 
             corrupt |= report.Corrupt;
         }
 
         return corrupt ? 1 : 0;
+    }
+
+    private static void DumpTxnIndex(string path, Report report)
+    {
+        long baseOffset = BaseOffsetOf(path, TransactionIndex.FileSuffix);
+        using var index = TransactionIndex.Load(Path.GetDirectoryName(Path.GetFullPath(path))!, baseOffset);
+        foreach (AbortedTxn aborted in index.Entries)
+        {
+            report.Output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"version: 0 producerId: {aborted.ProducerId} firstOffset: {aborted.FirstOffset} lastOffset: {aborted.LastOffset} lastStableOffset: {aborted.LastStableOffset}"));
+        }
+
+        if (new FileInfo(path).Length % TransactionIndex.EntrySize != 0)
+        {
+            report.Corruption((long)index.Entries.Length * TransactionIndex.EntrySize, "a torn last entry");
+        }
+    }
+
+    private static void DumpSnapshot(string path, Report report)
+    {
+        var producers = ProducerStateManager.ReadSnapshotFile(path);
+        if (producers is null)
+        {
+            report.Corruption(0, "the snapshot's version, CRC or lengths are wrong");
+            return;
+        }
+
+        foreach (ProducerStateEntry entry in producers.Values.OrderBy(e => e.ProducerId))
+        {
+            var line = new StringBuilder();
+            line.Append(CultureInfo.InvariantCulture,
+                $"producerId: {entry.ProducerId} producerEpoch: {entry.ProducerEpoch} coordinatorEpoch: {entry.CoordinatorEpoch} lastTimestamp: {entry.LastTimestamp} currentTxnFirstOffset: {entry.CurrentTxnFirstOffset} lastOffset: {entry.LastOffset}");
+            for (int i = 0; i < entry.BatchCount; i++)
+            {
+                ProducerBatch batch = entry.Batch(i);
+                line.Append(CultureInfo.InvariantCulture, $" batch: [seq {batch.FirstSequence}-{batch.LastSequence} offsets {batch.FirstOffset}-{batch.LastOffset}]");
+            }
+
+            report.Output.WriteLine(line.ToString());
+        }
     }
 
     private static void DumpLog(string path, bool printData, Report report)

@@ -43,7 +43,9 @@ internal sealed partial class GroupCoordinator : IDisposable
     private long NowMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
 
     /// <summary>The __consumer_offsets partition that stores a group: Kafka's abs(groupId.hashCode()) % partitions.</summary>
-    public int PartitionFor(string groupId)
+    public int PartitionFor(string groupId) => PartitionFor(groupId, OffsetsPartitionCount);
+
+    private static int PartitionFor(string groupId, int partitionCount)
     {
         int hash = 0;
         foreach (char c in groupId)
@@ -51,7 +53,7 @@ internal sealed partial class GroupCoordinator : IDisposable
             hash = unchecked((31 * hash) + c);
         }
         int positive = hash == int.MinValue ? 0 : Math.Abs(hash);
-        return positive % OffsetsPartitionCount;
+        return positive % partitionCount;
     }
 
     private int OffsetsPartitionCount =>
@@ -109,22 +111,72 @@ internal sealed partial class GroupCoordinator : IDisposable
         ScheduleRetentionCheck();
     }
 
+    /// <summary>
+    /// Rebuilds the groups stored in one __consumer_offsets partition. Offsets of transactional batches are held per
+    /// producer id until that producer's marker: COMMIT applies them (a committed offset with a later record wins), ABORT
+    /// drops them, and a transaction still open at the log end stays pending for the marker to come. A non-transactional
+    /// tombstone of an offset (group deletion) also drops the pending transactional offsets of that key, as deleting a
+    /// group does while the broker runs.
+    /// </summary>
     private int LoadPartition(Partition partition)
     {
         int records = 0;
         var stored = new Dictionary<string, OffsetsTopicRecords.StoredGroup?>(StringComparer.Ordinal);
         var offsets = new Dictionary<string, Dictionary<TopicPartition, CommittedOffset?>>(StringComparer.Ordinal);
-        foreach (var entry in OffsetsTopicReader.ReadAll(partition.Log))
+        var pending = new Dictionary<long, Dictionary<string, Dictionary<TopicPartition, CommittedOffset>>>();
+        foreach (var logged in OffsetsTopicReader.ReadAll(partition.Log))
         {
             records++;
-            switch (entry)
+            if (logged.Marker is { } marker)
             {
-                case OffsetsTopicRecords.OffsetEntry o:
-                    if (!offsets.TryGetValue(o.Group, out var map))
+                if (pending.Remove(logged.ProducerId, out var ended) && marker == Samsa.Protocol.Records.ControlRecordType.Commit)
+                {
+                    foreach (var (groupId, txnOffsets) in ended)
                     {
-                        offsets[o.Group] = map = new Dictionary<TopicPartition, CommittedOffset?>();
+                        var map = OffsetsOf(offsets, groupId);
+                        foreach (var (tp, offset) in txnOffsets)
+                        {
+                            if (!map.TryGetValue(tp, out var current) || current is not { } committed || committed.IsOlderThan(offset))
+                            {
+                                map[tp] = offset;
+                            }
+                        }
                     }
-                    map[o.Partition] = o.Offset;
+                }
+                continue;
+            }
+            switch (logged.Entry)
+            {
+                case OffsetsTopicRecords.OffsetEntry o when logged.IsTransactional:
+                    if (!pending.TryGetValue(logged.ProducerId, out var byGroup))
+                    {
+                        pending[logged.ProducerId] = byGroup = new Dictionary<string, Dictionary<TopicPartition, CommittedOffset>>(StringComparer.Ordinal);
+                    }
+                    if (!byGroup.TryGetValue(o.Group, out var txnMap))
+                    {
+                        byGroup[o.Group] = txnMap = new Dictionary<TopicPartition, CommittedOffset>();
+                    }
+                    if (o.Offset is { } txnOffset)
+                    {
+                        txnMap[o.Partition] = txnOffset with { RecordOffset = logged.BatchBaseOffset };
+                    }
+                    else
+                    {
+                        txnMap.Remove(o.Partition);
+                    }
+                    break;
+                case OffsetsTopicRecords.OffsetEntry o:
+                    OffsetsOf(offsets, o.Group)[o.Partition] = o.Offset is { } value ? value with { RecordOffset = logged.BatchBaseOffset } : null;
+                    if (o.Offset is null)
+                    {
+                        foreach (var byProducer in pending.Values)
+                        {
+                            if (byProducer.TryGetValue(o.Group, out var open))
+                            {
+                                open.Remove(o.Partition);
+                            }
+                        }
+                    }
                     break;
                 case OffsetsTopicRecords.GroupEntry g:
                     stored[g.Group] = g.Value;
@@ -170,12 +222,7 @@ internal sealed partial class GroupCoordinator : IDisposable
             {
                 continue;
             }
-            var group = _groups.GetOrAdd(groupId, id =>
-            {
-                var created = new GroupMetadata(id);
-                created.TransitionTo(GroupState.Empty, NowMs);
-                return created;
-            });
+            var group = _groups.GetOrAdd(groupId, NewEmptyGroup);
             foreach (var (tp, offset) in map)
             {
                 if (offset is { } value)
@@ -184,7 +231,29 @@ internal sealed partial class GroupCoordinator : IDisposable
                 }
             }
         }
+        foreach (var (producerId, byGroup) in pending)
+        {
+            foreach (var (groupId, txnMap) in byGroup)
+            {
+                if (txnMap.Count == 0)
+                {
+                    continue;
+                }
+                var group = _groups.GetOrAdd(groupId, NewEmptyGroup);
+                group.PendingTxnOffsets[producerId] = txnMap;
+                AddProducerGroup(producerId, groupId);
+            }
+        }
         return records;
+    }
+
+    private static Dictionary<TopicPartition, CommittedOffset?> OffsetsOf(Dictionary<string, Dictionary<TopicPartition, CommittedOffset?>> offsets, string groupId)
+    {
+        if (!offsets.TryGetValue(groupId, out var map))
+        {
+            offsets[groupId] = map = new Dictionary<TopicPartition, CommittedOffset?>();
+        }
+        return map;
     }
 
     // ---------------------------------------------------------------- JoinGroup
@@ -896,35 +965,17 @@ internal sealed partial class GroupCoordinator : IDisposable
                 return results;
             }
             var records = accepted.Select(a => (OffsetsTopicRecords.OffsetCommitKey(groupId, a.Partition), (byte[]?)OffsetsTopicRecords.OffsetCommitValue(a.Offset))).ToList();
-            var error = AppendToOffsetsTopic(groupId, records);
+            var error = AppendToOffsetsTopic(groupId, records, out long recordOffset);
             foreach (var (partition, committed) in accepted)
             {
                 results[partition] = error;
                 if (error == ErrorCode.None)
                 {
-                    group.Offsets[partition] = committed;
+                    group.Offsets[partition] = committed with { RecordOffset = recordOffset };
                 }
             }
         }
         return results;
-    }
-
-    /// <summary>Committed offsets of a group: the named partitions (-1 where none), or all of them when null.</summary>
-    public IReadOnlyList<(TopicPartition Partition, CommittedOffset? Offset)> FetchOffsets(string groupId, IReadOnlyList<TopicPartition>? partitions)
-    {
-        if (!_groups.TryGetValue(groupId, out var group))
-        {
-            return partitions?.Select(p => (p, (CommittedOffset?)null)).ToList() ?? [];
-        }
-        lock (group.Lock)
-        {
-            if (partitions is null)
-            {
-                return group.Offsets.OrderBy(o => o.Key.Topic, StringComparer.Ordinal).ThenBy(o => o.Key.Partition)
-                    .Select(o => (o.Key, (CommittedOffset?)o.Value)).ToList();
-            }
-            return partitions.Select(p => (p, group.Offsets.TryGetValue(p, out var o) ? (CommittedOffset?)o : null)).ToList();
-        }
     }
 
     /// <summary>
@@ -933,8 +984,27 @@ internal sealed partial class GroupCoordinator : IDisposable
     /// </summary>
     public void HandleTxnCompletion(long producerId, int offsetsPartition, bool commit)
     {
-        // Transactional offset commits (TxnOffsetCommit) are not stored yet; nothing is pending.
-        _ = (producerId, offsetsPartition, commit);
+        var groupIds = TakeProducerGroups(producerId, offsetsPartition);
+        if (groupIds.Count == 0)
+        {
+            return;
+        }
+        int applied = 0;
+        foreach (string groupId in groupIds)
+        {
+            if (!_groups.TryGetValue(groupId, out var group))
+            {
+                continue;
+            }
+            lock (group.Lock)
+            {
+                if (group.State != GroupState.Dead)
+                {
+                    applied += group.CompletePendingTxnOffsets(producerId, commit);
+                }
+            }
+        }
+        LogTxnCompleted(_logger, producerId, commit ? "committed" : "aborted", offsetsPartition, groupIds.Count, applied);
     }
 
     // ---------------------------------------------------------------- List, describe, delete
@@ -1001,7 +1071,10 @@ internal sealed partial class GroupCoordinator : IDisposable
             {
                 return ErrorCode.NonEmptyGroup;
             }
+            // Pending transactional offsets go with the group (as in Kafka); their keys get tombstones too, so that a
+            // reload, which drops pending offsets at a later tombstone of their key, agrees when the marker follows.
             var tombstones = group.Offsets.Keys
+                .Union(group.PendingTxnOffsets.Values.SelectMany(p => p.Keys))
                 .Select(tp => (OffsetsTopicRecords.OffsetCommitKey(groupId, tp), (byte[]?)null))
                 .Append((OffsetsTopicRecords.GroupMetadataKey(groupId), (byte[]?)null))
                 .ToList();
@@ -1011,6 +1084,7 @@ internal sealed partial class GroupCoordinator : IDisposable
                 return error;
             }
             group.Offsets.Clear();
+            group.PendingTxnOffsets.Clear();
             group.TransitionTo(GroupState.Dead, NowMs);
             _groups.TryRemove(new KeyValuePair<string, GroupMetadata>(groupId, group));
         }
@@ -1031,7 +1105,11 @@ internal sealed partial class GroupCoordinator : IDisposable
         _timer.Add(task);
     }
 
-    /// <summary>offsets.retention.minutes: a group that has been empty that long loses its offsets, then itself.</summary>
+    /// <summary>
+    /// offsets.retention.minutes: a group that has been empty that long loses its offsets, then itself. Pending
+    /// transactional offsets never expire (their transaction ends them, or times out in the transaction coordinator); a
+    /// partition with one keeps its committed offset until the transaction ends, and a group with one stays.
+    /// </summary>
     public int ExpireOffsets()
     {
         long now = NowMs;
@@ -1045,9 +1123,10 @@ internal sealed partial class GroupCoordinator : IDisposable
                 {
                     continue;
                 }
-                var old = group.Offsets.Where(o => now - o.Value.CommitTimestampMs >= retentionMs).Select(o => o.Key).ToList();
+                var old = group.Offsets.Where(o => now - o.Value.CommitTimestampMs >= retentionMs && !group.HasPendingTxnOffset(o.Key))
+                    .Select(o => o.Key).ToList();
                 var tombstones = old.Select(tp => (OffsetsTopicRecords.OffsetCommitKey(group.GroupId, tp), (byte[]?)null)).ToList();
-                bool removeGroup = old.Count == group.Offsets.Count;
+                bool removeGroup = old.Count == group.Offsets.Count && group.PendingTxnOffsets.Count == 0;
                 if (removeGroup)
                 {
                     tombstones.Add((OffsetsTopicRecords.GroupMetadataKey(group.GroupId), null));
@@ -1081,7 +1160,11 @@ internal sealed partial class GroupCoordinator : IDisposable
     private ErrorCode StoreGroup(GroupMetadata group) =>
         AppendToOffsetsTopic(group.GroupId, [(OffsetsTopicRecords.GroupMetadataKey(group.GroupId), OffsetsTopicRecords.GroupMetadataValue(group))]);
 
-    private ErrorCode AppendToOffsetsTopic(string groupId, IReadOnlyList<(byte[] Key, byte[]? Value)> records)
+    private ErrorCode AppendToOffsetsTopic(string groupId, IReadOnlyList<(byte[] Key, byte[]? Value)> records) =>
+        AppendToOffsetsTopic(groupId, records, out _);
+
+    /// <summary>Appends the records as one batch; <paramref name="baseOffset"/> is where it landed (-1 on error).</summary>
+    private ErrorCode AppendToOffsetsTopic(string groupId, IReadOnlyList<(byte[] Key, byte[]? Value)> records, out long baseOffset)
     {
         EnsureOffsetsTopic();
         var partition = new TopicPartition(OffsetsTopic, PartitionFor(groupId));
@@ -1092,6 +1175,7 @@ internal sealed partial class GroupCoordinator : IDisposable
             builder.Append(now, key, value);
         }
         var result = _replicas.AppendRecords(partition, builder.ToArray());
+        baseOffset = result.Error == ErrorCode.None ? result.BaseOffset : -1;
         return result.Error switch
         {
             ErrorCode.None => ErrorCode.None,

@@ -3,8 +3,18 @@ using Samsa.Protocol;
 
 namespace Samsa.Broker.Coordinator.Group;
 
-/// <summary>A committed offset as stored in __consumer_offsets.</summary>
-internal readonly record struct CommittedOffset(long Offset, int LeaderEpoch, string? Metadata, long CommitTimestampMs);
+/// <summary>
+/// A committed offset as stored in __consumer_offsets. <see cref="RecordOffset"/> is the base offset of the batch that
+/// holds its record (-1 while unknown): a transactional offset that commits replaces a committed one only when its
+/// record was appended later, as Kafka decides.
+/// </summary>
+internal readonly record struct CommittedOffset(long Offset, int LeaderEpoch, string? Metadata, long CommitTimestampMs)
+{
+    public long RecordOffset { get; init; } = -1;
+
+    /// <summary>True when this offset's record precedes <paramref name="other"/>'s in the log.</summary>
+    public bool IsOlderThan(CommittedOffset other) => RecordOffset < other.RecordOffset;
+}
 
 /// <summary>
 /// A consumer group: state, generation, members, and its committed offsets.
@@ -37,6 +47,47 @@ internal sealed class GroupMetadata(string groupId)
     public HashSet<string> PendingMembers { get; } = new(StringComparer.Ordinal);
 
     public Dictionary<TopicPartition, CommittedOffset> Offsets { get; } = new();
+
+    /// <summary>
+    /// Transactional offsets (TxnOffsetCommit) whose records are in the log but whose transaction has no marker yet, per
+    /// producer id. OffsetFetch does not see them; the COMMIT marker moves them into <see cref="Offsets"/>.
+    /// </summary>
+    public Dictionary<long, Dictionary<TopicPartition, CommittedOffset>> PendingTxnOffsets { get; } = new();
+
+    /// <summary>True when some producer's open transaction holds an offset of this partition.</summary>
+    public bool HasPendingTxnOffset(TopicPartition partition)
+    {
+        foreach (var pending in PendingTxnOffsets.Values)
+        {
+            if (pending.ContainsKey(partition))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// Ends a producer's transaction for this group: on commit each pending offset becomes the committed one unless a
+    /// committed offset with a later record exists; on abort they are dropped. Returns how many offsets it applied.
+    /// </summary>
+    public int CompletePendingTxnOffsets(long producerId, bool commit)
+    {
+        if (!PendingTxnOffsets.Remove(producerId, out var pending) || !commit)
+        {
+            return 0;
+        }
+        int applied = 0;
+        foreach (var (partition, offset) in pending)
+        {
+            if (!Offsets.TryGetValue(partition, out var current) || current.IsOlderThan(offset))
+            {
+                Offsets[partition] = offset;
+                applied++;
+            }
+        }
+        return applied;
+    }
 
     /// <summary>The delayed join: completes the rebalance at its deadline.</summary>
     public TimerTask? RebalanceTimer { get; set; }

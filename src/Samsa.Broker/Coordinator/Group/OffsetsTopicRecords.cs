@@ -15,6 +15,9 @@ namespace Samsa.Broker.Coordinator.Group;
 /// bytes subscription, bytes assignment</item>
 /// </list>
 /// A null value is a tombstone. Offset values v0-v2 (older Kafka) are read too.
+/// Transactional offset commits (TxnOffsetCommit) use the same offset records, in a batch of the producer (its producer
+/// id and epoch, base sequence -1, transactional flag set); the producer's later COMMIT or ABORT control batch in the
+/// same partition decides whether they count.
 /// </summary>
 internal static class OffsetsTopicRecords
 {
