@@ -53,9 +53,10 @@ public sealed class ExactlyOnceTransformTests : IClassFixture<TxnBrokerFixture>
                     break;
                 }
 
-                // Kill after at least one commit of this run, somewhere inside a later transaction.
+                // Kill after at least one commit of this run, inside a later transaction once some of its records
+                // are acknowledged, so they are in the output log when the transaction dies.
                 int commitsBefore = random.Next(1, 4);
-                int sentInTransaction = random.Next(1, PerTransaction);
+                int acknowledgedInTransaction = random.Next(1, PerTransaction / 2);
                 await Poll.UntilAsync(() =>
                 {
                     transformer.ThrowIfFailed();
@@ -63,13 +64,19 @@ public sealed class ExactlyOnceTransformTests : IClassFixture<TxnBrokerFixture>
                     {
                         throw new InvalidOperationException($"run {run}: the transformer finished before it could be killed; too few input records per run\n{transformer.Describe()}");
                     }
-                    var sent = transformer.Last("sent");
-                    return transformer.Count("committed") >= commitsBefore && sent is { } s &&
-                           s.GetProperty("txn").GetInt32() >= commitsBefore && s.GetProperty("n").GetInt32() >= sentInTransaction;
-                }, ProgressDeadline, $"run {run}: the transformer commits {commitsBefore} transactions and sends {sentInTransaction} records of the next", transformer.Describe);
+                    var committed = transformer.Last("committed");
+                    var delivered = transformer.Last("delivered");
+                    if (committed is not { } c || delivered is not { } d)
+                    {
+                        return false;
+                    }
+                    int open = d.GetProperty("txn").GetInt32();
+                    return c.GetProperty("txn").GetInt32() + 1 >= commitsBefore && open > c.GetProperty("txn").GetInt32()
+                           && d.GetProperty("n").GetInt32() >= acknowledgedInTransaction;
+                }, ProgressDeadline, $"run {run}: the transformer commits {commitsBefore} transactions and has {acknowledgedInTransaction} records of the next acknowledged",
+                    transformer.Describe);
                 await transformer.KillAsync();
-                var lastSent = transformer.Last("sent");
-                kills.Add($"run {run}: killed after {transformer.Count("committed")} commits, last sent {lastSent?.GetRawText()}");
+                kills.Add($"run {run}: killed after {transformer.Count("committed")} commits, last acknowledged {transformer.Last("delivered")?.GetRawText()}");
             }
 
             var readCommitted = await TxnDriver.ConsumeAtLeastAsync(broker.BootstrapServers, output, Partitions, "read_committed", InputRecords);
@@ -90,7 +97,7 @@ public sealed class ExactlyOnceTransformTests : IClassFixture<TxnBrokerFixture>
                 Assert.Equal(Enumerable.Range(0, InputRecords).Where(i => i % Partitions == p).Select(i => $"k{i}"), keys);
             }
 
-            // The killed runs' open transactions were aborted, not lost from the log: read_uncommitted sees more.
+            // The killed runs' open transactions had acknowledged records; they were aborted, and stay in the log.
             var readUncommitted = await TxnDriver.ConsumeAsync(broker.BootstrapServers, output, Partitions, "read_uncommitted");
             Assert.True(readUncommitted.Records.Count > InputRecords,
                 $"read_uncommitted saw {readUncommitted.Records.Count} records; the {Kills} killed transactions' records should be there too\n{string.Join('\n', kills)}");

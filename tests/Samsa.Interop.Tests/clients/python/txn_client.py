@@ -16,7 +16,9 @@ Records travel as [partition, offset, key, value]; keys and values are text.
                  read_committed, writing "T:<value>" to the same partition of
                  --output in transactions of --per-txn records with the input
                  offsets sent through send_offsets_to_transaction; exits when
-                 the group's committed offsets reach the input's end
+                 the group's committed offsets reach the input's end. Events:
+                 sent / delivered (per record, with the transaction's number
+                 and count), committed (per transaction)
   fence          two producers with one transactional.id: the second fences the
                  first in the middle of its transaction
   idempotent     enable.idempotence=true producer of --count numbered records at
@@ -230,6 +232,17 @@ def transform(args):
         committed = consumer.committed([TopicPartition(args.input, p) for p in range(args.partitions)], timeout=args.timeout)
         return all(tp.offset >= ends[tp.partition] for tp in committed)
 
+    # Acknowledged records of the open transaction are in the output log: a kill after one leaves an
+    # aborted-to-be record there.
+    acknowledged = {}
+
+    def delivered(err, txn):
+        if err is None:
+            acknowledged[txn] = acknowledged.get(txn, 0) + 1
+            emit({"event": "delivered", "txn": txn, "n": acknowledged[txn]})
+        else:
+            emit({"event": "delivery-error", "txn": txn, "error": error_json(err)})
+
     deadline = time.monotonic() + args.timeout
     number = 0
     in_txn = 0
@@ -244,9 +257,11 @@ def transform(args):
                 if msg.error().fatal():
                     raise KafkaException(msg.error())
                 continue
-            producer.produce(args.output, key=msg.key(), value=b"T:" + msg.value(), partition=msg.partition())
+            producer.produce(args.output, key=msg.key(), value=b"T:" + msg.value(), partition=msg.partition(),
+                             on_delivery=lambda err, _, txn=number: delivered(err, txn))
             in_txn += 1
             emit({"event": "sent", "txn": number, "n": in_txn})
+            producer.poll(0)
         if in_txn >= args.per_txn or (msg is None and in_txn > 0):
             positions = consumer.position(consumer.assignment())
             # Partitions this run has not consumed from have no position yet (OFFSET_INVALID): nothing to commit.
