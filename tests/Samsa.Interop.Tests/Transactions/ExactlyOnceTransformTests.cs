@@ -40,7 +40,7 @@ public sealed class ExactlyOnceTransformTests : IClassFixture<TxnBrokerFixture>
 
             var arguments = TxnDriver.Arguments("transform", broker.BootstrapServers, Partitions,
                 "--input", input, "--output", output, "--group", group, "--transactional-id", transactionalId,
-                "--per-txn", TxnDriver.Text(PerTransaction), "--timeout", TxnDriver.Text((int)RunDeadline.TotalSeconds));
+                "--per-txn", TxnDriver.Text(PerTransaction), "--rate", "2500", "--timeout", TxnDriver.Text((int)RunDeadline.TotalSeconds));
             var random = new Random();
             var kills = new List<string>();
             for (int run = 0; ; run++)

@@ -18,7 +18,8 @@ Records travel as [partition, offset, key, value]; keys and values are text.
                  offsets sent through send_offsets_to_transaction; exits when
                  the group's committed offsets reach the input's end. Events:
                  sent / delivered (per record, with the transaction's number
-                 and count), committed (per transaction)
+                 and count), committed (per transaction); at most --rate
+                 records/s
   fence          two producers with one transactional.id: the second fences the
                  first in the middle of its transaction
   idempotent     enable.idempotence=true producer of --count numbered records at
@@ -244,6 +245,8 @@ def transform(args):
             emit({"event": "delivery-error", "txn": txn, "error": error_json(err)})
 
     deadline = time.monotonic() + args.timeout
+    start = time.monotonic()
+    processed = 0
     number = 0
     in_txn = 0
     producer.begin_transaction()
@@ -262,6 +265,10 @@ def transform(args):
             in_txn += 1
             emit({"event": "sent", "txn": number, "n": in_txn})
             producer.poll(0)
+            processed += 1
+            # Paced so the harness can see a transaction with acknowledged records before its commit.
+            while processed > (time.monotonic() - start) * args.rate:
+                producer.poll(0.001)
         if in_txn >= args.per_txn or (msg is None and in_txn > 0):
             positions = consumer.position(consumer.assignment())
             # Partitions this run has not consumed from have no position yet (OFFSET_INVALID): nothing to commit.
