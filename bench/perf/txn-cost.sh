@@ -4,15 +4,18 @@
 #   plain       acks=all, enable.idempotence=false
 #   idempotent  enable.idempotence=true (acks=all)
 #   txn         transactional.id; begin, TXN_SIZE produces, commit_transaction, repeated
-# Same record size, count, linger.ms and batch.size in all three; each run writes a fresh one-partition topic.
+# Same record size, linger.ms and batch.size in all three (txn runs send fewer records, see TXN_DIVISOR); each run
+# writes a fresh one-partition topic.
 # The modes run in a rotating order within each repetition so drift on a shared machine falls on all of them.
 # It prints every run, then per record size the median records/s and broker CPU time of each mode and the ratios
 # idempotent/plain and txn/plain with the cost (1 - ratio) against the targets (idempotence < 5 %, transactions of
 # 100 records < 30 %).
 #
 # Settings (environment):
-#   REPS=3                          repetitions per case; the table shows medians
-#   CASES="100:1000000 1024:300000" SIZE:COUNT pairs (records of SIZE bytes, COUNT per run)
+#   REPS=5                          repetitions per case; the table shows medians
+#   CASES="100:3000000 1024:600000" SIZE:COUNT pairs (records of SIZE bytes, COUNT per run)
+#   TXN_DIVISOR=10                  txn runs send COUNT / TXN_DIVISOR records (they are an order of magnitude
+#                                   slower; records/s is what is compared)
 #   TXN_SIZE=100                    records per transaction in txn mode
 #   LINGER_MS=5 BATCH_SIZE=1000000  producer linger.ms and batch.size (librdkafka's defaults)
 #   PRODUCE_X=""                    extra librdkafka settings for every mode, "key=value key=value"
@@ -26,8 +29,9 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 HERE="$ROOT/bench/perf"
 
-REPS="${REPS:-3}"
-CASES="${CASES:-100:1000000 1024:300000}"
+REPS="${REPS:-5}"
+CASES="${CASES:-100:3000000 1024:600000}"
+TXN_DIVISOR="${TXN_DIVISOR:-10}"
 TXN_SIZE="${TXN_SIZE:-100}"
 LINGER_MS="${LINGER_MS:-5}"
 BATCH_SIZE="${BATCH_SIZE:-1000000}"
@@ -118,14 +122,16 @@ for case in $CASES; do
   size=${case%%:*}
   count=${case##*:}
   for rep in $(seq "$REPS"); do
-    echo "== $count records of $size B, run $rep of $REPS"
+    echo "== $count records of $size B ($((count / TXN_DIVISOR)) in txn mode), run $rep of $REPS"
     for k in "${!MODES[@]}"; do
       mode=${MODES[$(((rep - 1 + k) % ${#MODES[@]}))]}
       topic="txn-cost-$size-$rep-$mode"
       samsa_topics --create --topic "$topic" --partitions 1 --replication-factor 1
-      run samsa "$mode" "$size" "$count" "$topic"
+      n=$count
+      if [[ $mode == txn ]]; then n=$((count / TXN_DIVISOR)); fi
+      run samsa "$mode" "$size" "$n" "$topic"
       samsa_topics --delete --topic "$topic"
-      if [[ $MOCK == 1 ]]; then run mock "$mode" "$size" "$count" "$topic"; fi
+      if [[ $MOCK == 1 ]]; then run mock "$mode" "$size" "$n" "$topic"; fi
     done
   done
 done
