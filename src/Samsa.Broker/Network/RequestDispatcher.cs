@@ -25,6 +25,12 @@ internal sealed class RequestDispatcher
     private readonly DescribeGroupsHandler _describeGroups;
     private readonly DeleteGroupsHandler _deleteGroups;
     private readonly DeleteRecordsHandler _deleteRecords;
+    private readonly InitProducerIdHandler _initProducerId;
+    private readonly AddPartitionsToTxnHandler _addPartitionsToTxn;
+    private readonly AddOffsetsToTxnHandler _addOffsetsToTxn;
+    private readonly EndTxnHandler _endTxn;
+    private readonly DescribeTransactionsHandler _describeTransactions;
+    private readonly ListTransactionsHandler _listTransactions;
 
     public RequestDispatcher(BrokerContext broker)
     {
@@ -46,6 +52,12 @@ internal sealed class RequestDispatcher
         _describeGroups = new DescribeGroupsHandler(broker);
         _deleteGroups = new DeleteGroupsHandler(broker);
         _deleteRecords = new DeleteRecordsHandler(broker);
+        _initProducerId = new InitProducerIdHandler(broker);
+        _addPartitionsToTxn = new AddPartitionsToTxnHandler(broker);
+        _addOffsetsToTxn = new AddOffsetsToTxnHandler(broker);
+        _endTxn = new EndTxnHandler(broker);
+        _describeTransactions = new DescribeTransactionsHandler(broker);
+        _listTransactions = new ListTransactionsHandler(broker);
     }
 
     public ValueTask<IProtocolMessage?> DispatchAsync(RequestContext context, IProtocolMessage request)
@@ -70,6 +82,12 @@ internal sealed class RequestDispatcher
             ApiKey.DescribeGroups => _describeGroups,
             ApiKey.DeleteGroups => _deleteGroups,
             ApiKey.DeleteRecords => _deleteRecords,
+            ApiKey.InitProducerId => _initProducerId,
+            ApiKey.AddPartitionsToTxn => _addPartitionsToTxn,
+            ApiKey.AddOffsetsToTxn => _addOffsetsToTxn,
+            ApiKey.EndTxn => _endTxn,
+            ApiKey.DescribeTransactions => _describeTransactions,
+            ApiKey.ListTransactions => _listTransactions,
             _ => throw new InvalidOperationException($"no handler for {context.ApiKey}"),
         };
         return handler.HandleAsync(context, request, CancellationToken.None);
