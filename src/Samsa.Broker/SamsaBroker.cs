@@ -47,6 +47,9 @@ public sealed partial class SamsaBroker : IAsyncDisposable
     /// <summary>The partitions and the fetch purgatory, for in-process tests.</summary>
     internal ReplicaManager Replicas => _replicas!;
 
+    /// <summary>The transaction coordinator, for in-process tests.</summary>
+    internal TransactionCoordinator Transactions => _transactions!;
+
     /// <summary>The broker's logs (tests and benchmarks look at recovery points and offline log dirs).</summary>
     internal LogManager LogManager => _logManager;
 
