@@ -138,12 +138,19 @@ internal sealed partial class TransactionCoordinator
                 var error = await _state.WriteAsync(metadata, created).ConfigureAwait(false);
                 return error == ErrorCode.None ? (ErrorCode.None, producerId, (short)0) : (error, -1, (short)-1);
             }
-            if (expectedProducerId != -1 && (expectedProducerId != current.ProducerId || expectedEpoch != current.ProducerEpoch))
+            if (expectedProducerId != -1)
             {
+                bool sameSession = expectedProducerId == current.ProducerId && expectedEpoch == current.ProducerEpoch;
                 // A retry of a bump that succeeded but whose answer was lost gets the bumped epoch again.
-                bool retriedBump = expectedProducerId == current.ProducerId && expectedEpoch == metadata.LastProducerEpoch
-                    && current.State == TransactionState.Empty;
-                return retriedBump ? (ErrorCode.None, current.ProducerId, current.ProducerEpoch) : (ErrorCode.ProducerFenced, -1, -1);
+                bool retriedBump = expectedProducerId == metadata.LastProducerId && expectedEpoch == metadata.LastProducerEpoch;
+                if (!sameSession && !retriedBump)
+                {
+                    return (ErrorCode.ProducerFenced, -1, -1);
+                }
+                if (!sameSession && current.State.IsIdle())
+                {
+                    return (ErrorCode.None, current.ProducerId, current.ProducerEpoch);
+                }
             }
             switch (current.State)
             {
@@ -176,7 +183,9 @@ internal sealed partial class TransactionCoordinator
                     {
                         return (error, -1, -1);
                     }
-                    metadata.LastProducerEpoch = nextProducerId == current.ProducerId ? current.ProducerEpoch : (short)-1;
+                    // Only a bump the session asked for (KIP-360) may be retried by it; a new session fences the old one for good.
+                    metadata.LastProducerId = expectedProducerId != -1 ? current.ProducerId : -1;
+                    metadata.LastProducerEpoch = expectedProducerId != -1 ? current.ProducerEpoch : (short)-1;
                     return (ErrorCode.None, nextProducerId, nextEpoch);
                 default:
                     // Prepare*: the markers of the last transaction are still being written.
@@ -355,7 +364,9 @@ internal sealed partial class TransactionCoordinator
         {
             return;
         }
-        metadata.LastProducerEpoch = current.ProducerEpoch;
+        // The fenced session must not get the new epoch by retrying: no KIP-360 retry after a fence.
+        metadata.LastProducerId = -1;
+        metadata.LastProducerEpoch = -1;
         LogAbortingWithBump(_logger, metadata.TransactionalId, current.ProducerId, epoch, reason);
         await CompleteAsync(metadata).ConfigureAwait(false);
     }
@@ -462,6 +473,16 @@ internal sealed partial class TransactionCoordinator
         int removed = 0;
         foreach (var metadata in _state.Transactions.ToList())
         {
+            if (metadata.Current is null && metadata.Gate.Wait(0))
+            {
+                // An id whose first InitProducerId failed to write: nothing to keep.
+                if (metadata.Current is null && !metadata.Removed)
+                {
+                    _state.Forget(metadata);
+                }
+                metadata.Gate.Release();
+                continue;
+            }
             if (!IsExpired(metadata.Current, NowMs))
             {
                 continue;

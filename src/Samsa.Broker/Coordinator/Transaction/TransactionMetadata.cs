@@ -43,7 +43,10 @@ internal sealed class TransactionMetadata(string transactionalId)
         set => _current = value;
     }
 
-    /// <summary>The epoch before the last bump, so a retried InitProducerId (KIP-360) is recognised; -1 when none.</summary>
+    /// <summary>The producer id before the last epoch bump, so a retried InitProducerId (KIP-360) is recognised; -1 when none. Not persisted.</summary>
+    public long LastProducerId { get; set; } = -1;
+
+    /// <summary>The epoch before the last bump (with <see cref="LastProducerId"/>); -1 when none. Not persisted.</summary>
     public short LastProducerEpoch { get; set; } = -1;
 
     /// <summary>Set (under the gate) when the id has expired and left the cache; a waiter that then gets the gate looks again.</summary>

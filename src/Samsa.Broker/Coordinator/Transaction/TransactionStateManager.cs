@@ -120,6 +120,13 @@ internal sealed partial class TransactionStateManager
         return error;
     }
 
+    /// <summary>Drops an id whose first write never succeeded (nothing on disk to tombstone). The caller holds the id's gate.</summary>
+    public void Forget(TransactionMetadata metadata)
+    {
+        metadata.Removed = true;
+        _transactions.TryRemove(new KeyValuePair<string, TransactionMetadata>(metadata.TransactionalId, metadata));
+    }
+
     private async ValueTask<ErrorCode> AppendAsync(string transactionalId, byte[]? value)
     {
         EnsureTransactionStateTopic();

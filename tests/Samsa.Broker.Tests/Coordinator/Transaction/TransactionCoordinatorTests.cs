@@ -242,6 +242,12 @@ public sealed class TransactionCoordinatorTests
         Assert.Equal((ErrorCode.None, producerId, (short)(epoch + 1)), ((ErrorCode)retried.ErrorCode, retried.ProducerId, retried.ProducerEpoch));
 
         Assert.Equal(ErrorCode.ProducerFenced, (ErrorCode)(await client.InitAsync("app", version: 4, producerId: producerId + 1, producerEpoch: 0)).ErrorCode);
+
+        // A new session (no producer id given) fences the old one for good: neither of its epochs can bump any more.
+        var (_, newSessionEpoch) = await client.InitOkAsync("app");
+        Assert.Equal(epoch + 2, newSessionEpoch);
+        Assert.Equal(ErrorCode.ProducerFenced, (ErrorCode)(await client.InitAsync("app", version: 4, producerId: producerId, producerEpoch: (short)(epoch + 1))).ErrorCode);
+        Assert.Equal(ErrorCode.ProducerFenced, (ErrorCode)(await client.InitAsync("app", version: 4, producerId: producerId, producerEpoch: epoch)).ErrorCode);
         Assert.Equal(ErrorCode.InvalidProducerEpoch, (ErrorCode)(await client.InitAsync("app", version: 3, producerId: producerId + 1, producerEpoch: 0)).ErrorCode);
     }
 
