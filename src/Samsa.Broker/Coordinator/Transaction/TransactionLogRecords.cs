@@ -8,12 +8,13 @@ namespace Samsa.Broker.Coordinator.Transaction;
 /// <list type="bullet">
 /// <item>key: int16 version = 0, string transactional id</item>
 /// <item>value v0: int16 version = 0, int64 producer id, int16 producer epoch, int32 transaction timeout ms,
-/// int8 state (<see cref="TransactionState"/>), int32 topic count (-1 for none) then per topic: string topic,
+/// int8 state (<see cref="TransactionState"/>), int32 topic count (-1, null, in the Empty state as Kafka writes it) then per topic: string topic,
 /// int32 count + int32 partitions; int64 last update timestamp ms, int64 transaction start timestamp ms (-1 when no
 /// transaction is open)</item>
 /// </list>
-/// A null value (tombstone) removes the transactional id. Keys of another version are skipped on load, as Kafka does;
-/// values of versions above 0 are read for their v0 fields (later versions only append tagged fields).
+/// A null value (tombstone) removes the transactional id. Keys of another version are skipped on load, as Kafka does.
+/// This broker writes value v0; v1 (Kafka 4's flexible encoding: compact strings and arrays, tagged fields) is read too,
+/// its tagged fields skipped.
 /// Stateless and thread-safe.
 /// </summary>
 internal static class TransactionLogRecords
@@ -32,7 +33,8 @@ internal static class TransactionLogRecords
 
     public static byte[] Value(TransactionLogValue value)
     {
-        var topics = GroupByTopic(value.Partitions);
+        // Kafka writes a null partition array in the Empty state.
+        var topics = value.State == TransactionState.Empty ? [] : GroupByTopic(value.Partitions);
         int size = 2 + 8 + 2 + 4 + 1 + 4 + 8 + 8;
         foreach (var (topic, partitions) in topics)
         {
@@ -45,7 +47,7 @@ internal static class TransactionLogRecords
         writer.WriteInt16(value.ProducerEpoch);
         writer.WriteInt32(value.TimeoutMs);
         writer.WriteInt8((sbyte)value.State);
-        writer.WriteArrayLength(topics.Count, false);
+        writer.WriteArrayLength(value.State == TransactionState.Empty ? -1 : topics.Count, false);
         foreach (var (topic, partitions) in topics)
         {
             writer.WriteString(topic, false);
@@ -74,10 +76,11 @@ internal static class TransactionLogRecords
     {
         var reader = new ProtocolReader(value.ToArray());
         short version = reader.ReadInt16();
-        if (version < 0)
+        if (version is < 0 or > 1)
         {
-            throw new ProtocolException($"invalid __transaction_state value version {version}");
+            throw new ProtocolException($"unknown __transaction_state value version {version}");
         }
+        bool flexible = version >= 1;
         long producerId = reader.ReadInt64();
         short epoch = reader.ReadInt16();
         int timeoutMs = reader.ReadInt32();
@@ -87,11 +90,11 @@ internal static class TransactionLogRecords
             throw new ProtocolException($"invalid transaction state {state}");
         }
         var partitions = new List<TopicPartition>();
-        int topicCount = reader.ReadArrayLength(false);
+        int topicCount = reader.ReadArrayLength(flexible);
         for (int t = 0; t < topicCount; t++)
         {
-            string topic = reader.ReadString(false);
-            int count = reader.ReadArrayLength(false);
+            string topic = reader.ReadString(flexible);
+            int count = reader.ReadArrayLength(flexible);
             if (count > reader.Remaining / 4)
             {
                 throw new ProtocolException($"partition count {count} exceeds the value's length");
@@ -100,9 +103,17 @@ internal static class TransactionLogRecords
             {
                 partitions.Add(new TopicPartition(topic, reader.ReadInt32()));
             }
+            if (flexible)
+            {
+                reader.SkipTaggedFields();
+            }
         }
         long lastUpdate = reader.ReadInt64();
         long start = reader.ReadInt64();
+        if (flexible)
+        {
+            reader.SkipTaggedFields();
+        }
         return new TransactionLogValue(producerId, epoch, timeoutMs, (TransactionState)state, TransactionLogValue.Sorted(partitions), lastUpdate, start);
     }
 

@@ -207,6 +207,22 @@ public sealed class TransactionCoordinatorTests
     }
 
     [Fact]
+    public async Task A_partition_whose_topic_was_deleted_needs_no_marker()
+    {
+        var (broker, client) = await StartAsync();
+        await using var _ = broker;
+        using var __ = client;
+        var (producerId, epoch) = await client.InitOkAsync("app");
+        Assert.Equal(ErrorCode.None, await client.AddAsync("app", producerId, epoch, T0, U0));
+        var deleted = await client.Connection.SendAsync<DeleteTopicsResponse>(new DeleteTopicsRequest { TopicNames = ["u"], TimeoutMs = 1000 }, 5);
+        Assert.Equal(0, deleted.Responses[0].ErrorCode);
+
+        Assert.Equal(ErrorCode.None, await client.EndAsync("app", producerId, epoch, commit: true));
+        Assert.Equal("CompleteCommit", (await client.DescribeAsync("app")).TransactionState);
+        Assert.Equal(ControlRecordType.Commit, Assert.Single(TxnClient.MarkersIn(broker.Broker, T0)).Type);
+    }
+
+    [Fact]
     public async Task InitProducerId_during_an_open_transaction_aborts_it_and_asks_the_client_to_retry()
     {
         var (broker, client) = await StartAsync();
