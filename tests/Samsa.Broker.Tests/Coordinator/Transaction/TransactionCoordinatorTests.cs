@@ -55,6 +55,35 @@ public sealed class TransactionCoordinatorTests
     }
 
     [Fact]
+    public async Task Concurrent_sessions_get_distinct_producer_ids_and_one_id_serializes_its_requests()
+    {
+        var (broker, client) = await StartAsync();
+        await using var _ = broker;
+        using var __ = client;
+        var ids = await Task.WhenAll(Enumerable.Range(0, 8).Select(async i =>
+        {
+            using var own = await TxnClient.ConnectAsync(broker);
+            var transactional = await own.InitOkAsync("app-" + i);
+            var idempotent = await own.InitOkAsync(null);
+            return new[] { transactional.ProducerId, idempotent.ProducerId };
+        }));
+        Assert.Equal(16, ids.SelectMany(p => p).Distinct().Count());
+
+        // Many connections adding partitions to one transaction at once: every add lands, then one commit marks them all.
+        var (producerId, epoch) = await client.InitOkAsync("shared");
+        var partitions = new[] { T0, T1, U0 };
+        var results = await Task.WhenAll(Enumerable.Range(0, 9).Select(async i =>
+        {
+            using var own = await TxnClient.ConnectAsync(broker);
+            return await own.AddAsync("shared", producerId, epoch, partitions[i % 3]);
+        }));
+        Assert.All(results, e => Assert.Equal(ErrorCode.None, e));
+        Assert.Equal(3, (await client.DescribeAsync("shared")).Topics.Sum(t => t.Partitions.Count));
+        Assert.Equal(ErrorCode.None, await client.EndAsync("shared", producerId, epoch, commit: true));
+        Assert.All(partitions, tp => Assert.Single(TxnClient.MarkersIn(broker.Broker, tp)));
+    }
+
+    [Fact]
     public async Task A_new_session_bumps_the_epoch_and_fences_the_old_one()
     {
         var (broker, client) = await StartAsync();
