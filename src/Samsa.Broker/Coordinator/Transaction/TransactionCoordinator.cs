@@ -221,24 +221,15 @@ internal sealed partial class TransactionCoordinator
     /// </summary>
     public async Task<ErrorCode> AddPartitionsAsync(string transactionalId, long producerId, short producerEpoch, IReadOnlyCollection<TopicPartition> partitions)
     {
-        if (transactionalId.Length == 0)
-        {
-            return ErrorCode.InvalidRequest;
-        }
-        var metadata = await LockAsync(transactionalId, create: false).ConfigureAwait(false);
+        var (metadata, error) = await LockForProducerAsync(transactionalId, producerId, producerEpoch).ConfigureAwait(false);
         if (metadata is null)
         {
-            return ErrorCode.InvalidProducerIdMapping;
+            return error;
         }
         try
         {
-            var current = metadata.Current;
-            var error = CheckProducer(current, producerId, producerEpoch);
-            if (error != ErrorCode.None)
-            {
-                return error;
-            }
-            switch (current!.State)
+            var current = metadata.Current!;
+            switch (current.State)
             {
                 case TransactionState.Ongoing when partitions.All(current.Partitions.Contains):
                     return ErrorCode.None;
@@ -271,24 +262,15 @@ internal sealed partial class TransactionCoordinator
     /// </summary>
     public async Task<ErrorCode> EndTransactionAsync(string transactionalId, long producerId, short producerEpoch, bool commit)
     {
-        if (transactionalId.Length == 0)
-        {
-            return ErrorCode.InvalidRequest;
-        }
-        var metadata = await LockAsync(transactionalId, create: false).ConfigureAwait(false);
+        var (metadata, error) = await LockForProducerAsync(transactionalId, producerId, producerEpoch).ConfigureAwait(false);
         if (metadata is null)
         {
-            return ErrorCode.InvalidProducerIdMapping;
+            return error;
         }
         try
         {
-            var current = metadata.Current;
-            var error = CheckProducer(current, producerId, producerEpoch);
-            if (error != ErrorCode.None)
-            {
-                return error;
-            }
-            switch (current!.State)
+            var current = metadata.Current!;
+            switch (current.State)
             {
                 case TransactionState.Ongoing:
                     var prepared = current with
@@ -327,6 +309,30 @@ internal sealed partial class TransactionCoordinator
         {
             metadata.Gate.Release();
         }
+    }
+
+    /// <summary>
+    /// Locks an existing transactional id for a request of its producer, once the producer id and epoch check out
+    /// (<see cref="CheckProducer"/>); on an error nothing stays locked and the metadata is null.
+    /// </summary>
+    private async Task<(TransactionMetadata? Metadata, ErrorCode Error)> LockForProducerAsync(string transactionalId, long producerId, short producerEpoch)
+    {
+        if (transactionalId.Length == 0)
+        {
+            return (null, ErrorCode.InvalidRequest);
+        }
+        var metadata = await LockAsync(transactionalId, create: false).ConfigureAwait(false);
+        if (metadata is null)
+        {
+            return (null, ErrorCode.InvalidProducerIdMapping);
+        }
+        var error = CheckProducer(metadata.Current, producerId, producerEpoch);
+        if (error != ErrorCode.None)
+        {
+            metadata.Gate.Release();
+            return (null, error);
+        }
+        return (metadata, ErrorCode.None);
     }
 
     /// <summary>The producer id and epoch must be the id's current ones: another id is INVALID_PRODUCER_ID_MAPPING, another epoch PRODUCER_FENCED.</summary>
