@@ -1,6 +1,7 @@
 using Samsa.Broker.Cluster;
 using Samsa.Broker.Config;
 using Samsa.Broker.Coordinator.Group;
+using Samsa.Broker.Coordinator.Transaction;
 
 namespace Samsa.Broker;
 
@@ -17,6 +18,7 @@ internal sealed class BrokerContext
         Replicas = replicas;
         Groups = groups;
         Time = time;
+        TxnMarkers = new TxnMarkerWriter(replicas, groups, time);
     }
 
     public BrokerConfig Config { get; }
@@ -32,6 +34,12 @@ internal sealed class BrokerContext
     public GroupCoordinator Groups { get; }
 
     public TimeProvider Time { get; }
+
+    /// <summary>Writes the COMMIT/ABORT markers that end transactions (used by the transaction coordinator).</summary>
+    public TxnMarkerWriter TxnMarkers { get; }
+
+    /// <summary>The transaction coordinator; set once at start-up, before the listeners accept connections.</summary>
+    public TransactionCoordinator Transactions { get; set; } = null!;
 
     /// <summary>Sets the host and port clients are told to use for a listener (port resolved once bound).</summary>
     public void SetAdvertised(string listenerName, string host, int port) => _advertised[listenerName] = (host, port);

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Samsa.Broker.Cluster;
 using Samsa.Broker.Config;
 using Samsa.Broker.Coordinator.Group;
+using Samsa.Broker.Coordinator.Transaction;
 using Samsa.Broker.Purgatory;
 using Samsa.Broker.Network;
 using Samsa.Coordination;
@@ -28,6 +29,7 @@ public sealed partial class SamsaBroker : IAsyncDisposable
     private SystemTimer? _timer;
     private ReplicaManager? _replicas;
     private GroupCoordinator? _groups;
+    private TransactionCoordinator? _transactions;
     private LogCleaner? _cleaner;
     private int _stopped;
 
@@ -47,6 +49,9 @@ public sealed partial class SamsaBroker : IAsyncDisposable
 
     /// <summary>The group coordinator, for in-process tests.</summary>
     internal GroupCoordinator Groups => _groups!;
+
+    /// <summary>The transaction coordinator, for in-process tests.</summary>
+    internal TransactionCoordinator Transactions => _transactions!;
 
     /// <summary>The broker's logs (tests and benchmarks look at recovery points and offline log dirs).</summary>
     internal LogManager LogManager => _logManager;
@@ -115,6 +120,12 @@ public sealed partial class SamsaBroker : IAsyncDisposable
             var groups = new GroupCoordinator(config, topicManager, replicaManager, timer, time, loggerFactory.CreateLogger("Samsa.GroupCoordinator"));
             groups.Startup();
             var context = new BrokerContext(config, store.ClusterId, topicManager, replicaManager, groups, time);
+            var transactions = new TransactionCoordinator(config,
+                new TransactionStateManager(config, topicManager, replicaManager, time, loggerFactory.CreateLogger("Samsa.TransactionStateManager")),
+                new ProducerIdManager(config.LogDirs[0], config.BrokerId), context.TxnMarkers, timer, time,
+                loggerFactory.CreateLogger("Samsa.TransactionCoordinator"));
+            transactions.Startup();
+            context.Transactions = transactions;
             var dispatcher = new RequestDispatcher(context);
             var server = new SocketServer(config, dispatcher, logger);
             server.Start();
@@ -125,7 +136,7 @@ public sealed partial class SamsaBroker : IAsyncDisposable
                 int port = advertised is null || advertised.Port == 0 ? endPoint.Port : advertised.Port;
                 context.SetAdvertised(name, host, port);
             }
-            var broker = new SamsaBroker(config, logManager, server, store.ClusterId, logger) { _timer = timer, _groups = groups, _cleaner = cleaner, _replicas = replicaManager };
+            var broker = new SamsaBroker(config, logManager, server, store.ClusterId, logger) { _timer = timer, _groups = groups, _transactions = transactions, _cleaner = cleaner, _replicas = replicaManager };
             LogStarted(logger, config.BrokerId, started.ElapsedMilliseconds, topicManager.Topics.Count);
             return Task.FromResult(broker);
         }
@@ -206,6 +217,10 @@ public sealed partial class SamsaBroker : IAsyncDisposable
         // Waiting fetches answer now rather than holding the connections open until max.wait.ms.
         _replicas?.CompleteDelayedRequests();
         await _server.StopAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        if (_transactions is not null)
+        {
+            await _transactions.StopAsync().ConfigureAwait(false);
+        }
         _groups?.Dispose();
         _timer?.Dispose();
         _cleaner?.Stop();

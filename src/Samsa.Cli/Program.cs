@@ -11,6 +11,7 @@ internal static class Program
           server start [server.properties] [--override key=value ...]   run a broker in the foreground
           topics --create|--list|--describe|--delete --bootstrap-server HOST:PORT ...
           consumer-groups --list|--describe|--reset-offsets|--delete --bootstrap-server HOST:PORT ...
+          transactions --list|--describe --transactional-id ID --bootstrap-server HOST:PORT
           dump-log <file> [<file> ...] [--print-data-log] [--verify-index-only]   print and check segment files
 
         Run `samsa <command> --help` for a command's options.
@@ -30,6 +31,7 @@ internal static class Program
             "server" => ServerCommand.Usage,
             "topics" => TopicsCommand.Usage,
             "consumer-groups" => ConsumerGroupsCommand.Usage,
+            "transactions" => TransactionsCommand.Usage,
             "dump-log" => DumpLogCommand.Usage,
             _ => Usage,
         };
@@ -45,6 +47,7 @@ internal static class Program
                 "server" => await ServerCommand.RunAsync(rest).ConfigureAwait(false),
                 "topics" => await TopicsCommand.RunAsync(rest, Console.Out).ConfigureAwait(false),
                 "consumer-groups" => await ConsumerGroupsCommand.RunAsync(rest, Console.Out).ConfigureAwait(false),
+                "transactions" => await TransactionsCommand.RunAsync(rest, Console.Out).ConfigureAwait(false),
                 "dump-log" => DumpLogCommand.Run(rest, Console.Out),
                 _ => throw new UsageException($"unknown command '{command}'"),
             };

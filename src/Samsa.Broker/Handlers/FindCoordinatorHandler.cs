@@ -5,8 +5,8 @@ using Samsa.Protocol.Messages;
 namespace Samsa.Broker.Handlers;
 
 /// <summary>
-/// FindCoordinator v0-4: this broker coordinates every group (creating __consumer_offsets on first use).
-/// Transaction coordinators do not exist yet: key type 1 gets COORDINATOR_NOT_AVAILABLE.
+/// FindCoordinator v0-4: this broker coordinates every group (creating __consumer_offsets on first use) and every
+/// transactional id (key type 1, creating __transaction_state on first use).
 /// </summary>
 internal sealed class FindCoordinatorHandler(BrokerContext broker) : IRequestHandler
 {
@@ -59,7 +59,12 @@ internal sealed class FindCoordinatorHandler(BrokerContext broker) : IRequestHan
                 broker.Groups.EnsureOffsetsTopic();
                 return (ErrorCode.None, null);
             case TransactionKeyType:
-                return (ErrorCode.CoordinatorNotAvailable, "Transactions are not supported yet.");
+                if (string.IsNullOrEmpty(key))
+                {
+                    return (ErrorCode.InvalidRequest, "The transactional id is empty.");
+                }
+                broker.Transactions.StateManager.EnsureTransactionStateTopic();
+                return (ErrorCode.None, null);
             default:
                 return (ErrorCode.InvalidRequest, $"Unknown coordinator key type {keyType}.");
         }

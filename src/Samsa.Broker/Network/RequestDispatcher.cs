@@ -26,6 +26,12 @@ internal sealed class RequestDispatcher
     private readonly DeleteGroupsHandler _deleteGroups;
     private readonly DeleteRecordsHandler _deleteRecords;
     private readonly TxnOffsetCommitHandler _txnOffsetCommit;
+    private readonly InitProducerIdHandler _initProducerId;
+    private readonly AddPartitionsToTxnHandler _addPartitionsToTxn;
+    private readonly AddOffsetsToTxnHandler _addOffsetsToTxn;
+    private readonly EndTxnHandler _endTxn;
+    private readonly DescribeTransactionsHandler _describeTransactions;
+    private readonly ListTransactionsHandler _listTransactions;
 
     public RequestDispatcher(BrokerContext broker)
     {
@@ -48,6 +54,12 @@ internal sealed class RequestDispatcher
         _deleteGroups = new DeleteGroupsHandler(broker);
         _deleteRecords = new DeleteRecordsHandler(broker);
         _txnOffsetCommit = new TxnOffsetCommitHandler(broker);
+        _initProducerId = new InitProducerIdHandler(broker);
+        _addPartitionsToTxn = new AddPartitionsToTxnHandler(broker);
+        _addOffsetsToTxn = new AddOffsetsToTxnHandler(broker);
+        _endTxn = new EndTxnHandler(broker);
+        _describeTransactions = new DescribeTransactionsHandler(broker);
+        _listTransactions = new ListTransactionsHandler(broker);
     }
 
     public ValueTask<IProtocolMessage?> DispatchAsync(RequestContext context, IProtocolMessage request)
@@ -73,6 +85,12 @@ internal sealed class RequestDispatcher
             ApiKey.DeleteGroups => _deleteGroups,
             ApiKey.DeleteRecords => _deleteRecords,
             ApiKey.TxnOffsetCommit => _txnOffsetCommit,
+            ApiKey.InitProducerId => _initProducerId,
+            ApiKey.AddPartitionsToTxn => _addPartitionsToTxn,
+            ApiKey.AddOffsetsToTxn => _addOffsetsToTxn,
+            ApiKey.EndTxn => _endTxn,
+            ApiKey.DescribeTransactions => _describeTransactions,
+            ApiKey.ListTransactions => _listTransactions,
             _ => throw new InvalidOperationException($"no handler for {context.ApiKey}"),
         };
         return handler.HandleAsync(context, request, CancellationToken.None);

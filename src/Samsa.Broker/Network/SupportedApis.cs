@@ -32,6 +32,12 @@ internal static class SupportedApis
         new(ApiKey.DeleteGroups, 0, 2, 0),
         new(ApiKey.DeleteRecords, 0, 2, 0),
         new(ApiKey.TxnOffsetCommit, 0, 3, 0),
+        new(ApiKey.InitProducerId, 0, 4, 0),
+        new(ApiKey.AddPartitionsToTxn, 0, 3, 0),
+        new(ApiKey.AddOffsetsToTxn, 0, 3, 0),
+        new(ApiKey.EndTxn, 0, 3, 0),
+        new(ApiKey.DescribeTransactions, 0, 0, 0),
+        new(ApiKey.ListTransactions, 0, 0, 0),
     ];
 
     /// <summary>True when the request can be parsed: the version is inside the advertised range.</summary>

@@ -186,6 +186,44 @@ public sealed class AdminClient : IAsyncDisposable
         return result;
     }
 
+    // ------------------------------------------------------------ Transactions
+    // A single broker coordinates every transactional id, so these go to the bootstrap broker.
+
+    /// <summary>The transactional ids, optionally only those in the given states or with the given producer ids.</summary>
+    public async Task<IReadOnlyList<TransactionListing>> ListTransactionsAsync(IReadOnlyList<string>? states = null,
+        IReadOnlyList<long>? producerIds = null, CancellationToken cancellationToken = default)
+    {
+        short version = _connection.NegotiateVersion(ApiKey.ListTransactions, 0, 0);
+        var request = new ListTransactionsRequest { StateFilters = states?.ToList() ?? [], ProducerIdFilters = producerIds?.ToList() ?? [] };
+        var response = await _connection.SendAsync<ListTransactionsResponse>(request, version, cancellationToken).ConfigureAwait(false);
+        ThrowIfError(response.ErrorCode, "ListTransactions");
+        return response.TransactionStates
+            .Select(t => new TransactionListing(t.TransactionalId, t.ProducerId, t.TransactionState))
+            .OrderBy(t => t.TransactionalId, StringComparer.Ordinal)
+            .ToList();
+    }
+
+    /// <summary>Describes transactional ids; an unknown id throws (TRANSACTIONAL_ID_NOT_FOUND).</summary>
+    public async Task<IReadOnlyList<TransactionDescription>> DescribeTransactionsAsync(IReadOnlyList<string> transactionalIds,
+        CancellationToken cancellationToken = default)
+    {
+        short version = _connection.NegotiateVersion(ApiKey.DescribeTransactions, 0, 0);
+        var request = new DescribeTransactionsRequest { TransactionalIds = transactionalIds.ToList() };
+        var response = await _connection.SendAsync<DescribeTransactionsResponse>(request, version, cancellationToken).ConfigureAwait(false);
+        var result = new List<TransactionDescription>();
+        foreach (var t in response.TransactionStates)
+        {
+            ThrowIfError(t.ErrorCode, $"transactional id '{t.TransactionalId}'");
+            var partitions = t.Topics
+                .SelectMany(topic => topic.Partitions.Select(p => new TopicPartition(topic.Topic, p)))
+                .OrderBy(p => p.Topic, StringComparer.Ordinal).ThenBy(p => p.Partition)
+                .ToList();
+            result.Add(new TransactionDescription(t.TransactionalId, t.TransactionState, t.ProducerId, t.ProducerEpoch, t.TransactionTimeoutMs,
+                t.TransactionStartTimeMs, partitions));
+        }
+        return result;
+    }
+
     private static void ThrowIfError(short code, string? message)
     {
         if (code != 0)

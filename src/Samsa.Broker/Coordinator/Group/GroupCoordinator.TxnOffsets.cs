@@ -77,21 +77,7 @@ internal sealed partial class GroupCoordinator
                 }
             }
             long now = NowMs;
-            foreach (var (partition, offset, epoch, metadata) in offsets)
-            {
-                if (metadata is not null && metadata.Length > _config.OffsetMetadataMaxBytes)
-                {
-                    results[partition] = ErrorCode.OffsetMetadataTooLarge;
-                }
-                else if (!_topics.TryGetTopic(partition.Topic, out var topic) || partition.Partition < 0 || partition.Partition >= topic.PartitionCount)
-                {
-                    results[partition] = ErrorCode.UnknownTopicOrPartition;
-                }
-                else
-                {
-                    accepted.Add((partition, new CommittedOffset(offset, epoch, metadata ?? "", now)));
-                }
-            }
+            AcceptOffsets(offsets, now, results, accepted);
             if (accepted.Count == 0)
             {
                 return results;

@@ -943,23 +943,8 @@ internal sealed partial class GroupCoordinator : IDisposable
                 }
                 ScheduleSessionExpiry(group, member);
             }
-            long now = NowMs;
             var accepted = new List<(TopicPartition Partition, CommittedOffset Offset)>();
-            foreach (var (partition, offset, epoch, metadata) in offsets)
-            {
-                if (metadata is not null && metadata.Length > _config.OffsetMetadataMaxBytes)
-                {
-                    results[partition] = ErrorCode.OffsetMetadataTooLarge;
-                }
-                else if (!_topics.TryGetTopic(partition.Topic, out var topic) || partition.Partition < 0 || partition.Partition >= topic.PartitionCount)
-                {
-                    results[partition] = ErrorCode.UnknownTopicOrPartition;
-                }
-                else
-                {
-                    accepted.Add((partition, new CommittedOffset(offset, epoch, metadata, now)));
-                }
-            }
+            AcceptOffsets(offsets, NowMs, results, accepted);
             if (accepted.Count == 0)
             {
                 return results;
@@ -1005,6 +990,30 @@ internal sealed partial class GroupCoordinator : IDisposable
             }
         }
         LogTxnCompleted(_logger, producerId, commit ? "committed" : "aborted", offsetsPartition, groupIds.Count, applied);
+    }
+
+    /// <summary>
+    /// Sorts the offsets of a commit into those that can be stored (added to <paramref name="accepted"/>) and those
+    /// refused, whose error goes into <paramref name="results"/>: metadata over offset.metadata.max.bytes, unknown partitions.
+    /// </summary>
+    private void AcceptOffsets(IReadOnlyList<(TopicPartition Partition, long Offset, int LeaderEpoch, string? Metadata)> offsets, long now,
+        Dictionary<TopicPartition, ErrorCode> results, List<(TopicPartition Partition, CommittedOffset Offset)> accepted)
+    {
+        foreach (var (partition, offset, epoch, metadata) in offsets)
+        {
+            if (metadata is not null && metadata.Length > _config.OffsetMetadataMaxBytes)
+            {
+                results[partition] = ErrorCode.OffsetMetadataTooLarge;
+            }
+            else if (!_topics.TryGetTopic(partition.Topic, out var topic) || partition.Partition < 0 || partition.Partition >= topic.PartitionCount)
+            {
+                results[partition] = ErrorCode.UnknownTopicOrPartition;
+            }
+            else
+            {
+                accepted.Add((partition, new CommittedOffset(offset, epoch, metadata, now)));
+            }
+        }
     }
 
     // ---------------------------------------------------------------- List, describe, delete
