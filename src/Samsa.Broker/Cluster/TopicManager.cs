@@ -93,11 +93,17 @@ internal sealed partial class TopicManager
         lock (_lock)
         {
             record = NewTopicRecord(name, numPartitions, configs);
+            if (_store.TryGetTopic(name, out _))
+            {
+                return false;
+            }
+            // Partitions first: once the store has the topic, others (a coordinator's first write, a client that saw
+            // it in Metadata) may use its partitions at once.
+            OpenPartitions(record);
             if (!_store.TryCreateTopic(record))
             {
                 return false;
             }
-            OpenPartitions(record);
         }
         LogCreated(_logger, name, numPartitions);
         return true;

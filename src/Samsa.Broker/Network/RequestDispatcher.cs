@@ -32,6 +32,7 @@ internal sealed class RequestDispatcher
     private readonly EndTxnHandler _endTxn;
     private readonly DescribeTransactionsHandler _describeTransactions;
     private readonly ListTransactionsHandler _listTransactions;
+    private readonly WriteTxnMarkersHandler _writeTxnMarkers;
 
     public RequestDispatcher(BrokerContext broker)
     {
@@ -60,6 +61,7 @@ internal sealed class RequestDispatcher
         _endTxn = new EndTxnHandler(broker);
         _describeTransactions = new DescribeTransactionsHandler(broker);
         _listTransactions = new ListTransactionsHandler(broker);
+        _writeTxnMarkers = new WriteTxnMarkersHandler(broker);
     }
 
     public ValueTask<IProtocolMessage?> DispatchAsync(RequestContext context, IProtocolMessage request)
@@ -91,6 +93,7 @@ internal sealed class RequestDispatcher
             ApiKey.EndTxn => _endTxn,
             ApiKey.DescribeTransactions => _describeTransactions,
             ApiKey.ListTransactions => _listTransactions,
+            ApiKey.WriteTxnMarkers => _writeTxnMarkers,
             _ => throw new InvalidOperationException($"no handler for {context.ApiKey}"),
         };
         return handler.HandleAsync(context, request, CancellationToken.None);

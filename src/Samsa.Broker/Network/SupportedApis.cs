@@ -38,6 +38,7 @@ internal static class SupportedApis
         new(ApiKey.EndTxn, 0, 3, 0),
         new(ApiKey.DescribeTransactions, 0, 0, 0),
         new(ApiKey.ListTransactions, 0, 0, 0),
+        new(ApiKey.WriteTxnMarkers, 1, 1, 1),
     ];
 
     /// <summary>True when the request can be parsed: the version is inside the advertised range.</summary>

@@ -167,4 +167,40 @@ public sealed class TransactionalReadTests : IAsyncLifetime
         Assert.Equal(["first", "second"], Values(data));
         Assert.Empty(data.AbortedTransactions!);
     }
+
+    private async Task<List<(int Partition, short Error)>> WriteTxnMarkersAsync(long producerId, short epoch, bool commit, params int[] partitions)
+    {
+        var marker = new WriteTxnMarkersRequest.WritableTxnMarker
+        {
+            ProducerId = producerId,
+            ProducerEpoch = epoch,
+            TransactionResult = commit,
+            CoordinatorEpoch = 0,
+        };
+        var topic = new WriteTxnMarkersRequest.WritableTxnMarkerTopic { Name = Topic };
+        topic.PartitionIndexes.AddRange(partitions);
+        marker.Topics.Add(topic);
+        var request = new WriteTxnMarkersRequest();
+        request.Markers.Add(marker);
+        var response = await _connection.SendAsync<WriteTxnMarkersResponse>(request, 1);
+        var result = Assert.Single(response.Markers);
+        Assert.Equal(producerId, result.ProducerId);
+        return [.. Assert.Single(result.Topics).Partitions.Select(p => (p.PartitionIndex, p.ErrorCode))];
+    }
+
+    [Fact]
+    public async Task WriteTxnMarkers_ends_a_transaction_and_answers_per_partition()
+    {
+        await ProduceAsync(Batch(41, 3, 0, true, "to-abort"));
+        Assert.Equal(0, (await FetchAsync(readCommitted: true)).LastStableOffset);
+
+        Assert.Equal([(0, (short)ErrorCode.InvalidProducerEpoch), (7, (short)ErrorCode.UnknownTopicOrPartition)],
+            await WriteTxnMarkersAsync(41, 2, commit: false, 0, 7));
+        Assert.Equal([(0, (short)ErrorCode.None)], await WriteTxnMarkersAsync(41, 3, commit: false, 0));
+
+        var data = await FetchAsync(readCommitted: true);
+        Assert.Equal(2, data.LastStableOffset);
+        var aborted = Assert.Single(data.AbortedTransactions!);
+        Assert.Equal((41L, 0L), (aborted.ProducerId, aborted.FirstOffset));
+    }
 }
