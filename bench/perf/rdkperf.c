@@ -40,6 +40,9 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
+#define RDK_PROGRAM "rdkperf"
+#include "rdkcommon.h"
+
 #define MAX_OVERRIDES 64
 
 struct options {
@@ -56,35 +59,11 @@ struct options {
     int override_count;
 };
 
-struct delivery_state {
-    long long delivered;
-    long long failed;
-    rd_kafka_resp_err_t first_error;
-};
-
-static double now_seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void die(const char *what, const char *detail) {
-    fprintf(stderr, "rdkperf: %s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
-    exit(2);
-}
-
 static void usage(void) {
     fprintf(stderr,
             "usage: rdkperf produce|consume (-b HOST:PORT | --mock) [-t TOPIC] [-p PARTITION]\n"
             "               [-n COUNT] [-s SIZE] [-a ACKS] [-T SECONDS] [-X key=value ...]\n");
     exit(2);
-}
-
-static void set_conf(rd_kafka_conf_t *conf, const char *key, const char *value) {
-    char errstr[512];
-    if (rd_kafka_conf_set(conf, key, value, errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK) {
-        die("bad configuration", errstr);
-    }
 }
 
 static void apply_overrides(rd_kafka_conf_t *conf, const struct options *o) {
@@ -100,18 +79,6 @@ static void apply_overrides(rd_kafka_conf_t *conf, const struct options *o) {
     }
 }
 
-static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opaque) {
-    (void)rk;
-    struct delivery_state *state = opaque;
-    if (msg->err) {
-        if (state->failed++ == 0) {
-            state->first_error = msg->err;
-        }
-    } else {
-        state->delivered++;
-    }
-}
-
 static rd_kafka_t *new_client(rd_kafka_type_t type, rd_kafka_conf_t *conf) {
     char errstr[512];
     rd_kafka_t *rk = rd_kafka_new(type, conf, errstr, sizeof(errstr));
@@ -119,38 +86,6 @@ static rd_kafka_t *new_client(rd_kafka_type_t type, rd_kafka_conf_t *conf) {
         die("cannot create client", errstr);
     }
     return rk;
-}
-
-/* Waits until the topic's metadata names a leader for the partition, so connection set-up and
- * topic lookup happen before the clock starts. */
-static void wait_for_leader(rd_kafka_t *rk, const struct options *o) {
-    rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, o->topic, NULL);
-    double deadline = now_seconds() + 30;
-    for (;;) {
-        const struct rd_kafka_metadata *md = NULL;
-        rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, rkt, &md, 5000);
-        int ready = 0;
-        if (!err && md->topic_cnt == 1 && !md->topics[0].err) {
-            for (int i = 0; i < md->topics[0].partition_cnt; i++) {
-                const rd_kafka_metadata_partition_t *p = &md->topics[0].partitions[i];
-                if (p->id == o->partition && !p->err && p->leader >= 0) {
-                    ready = 1;
-                }
-            }
-        }
-        if (md) {
-            rd_kafka_metadata_destroy(md);
-        }
-        if (ready) {
-            break;
-        }
-        if (now_seconds() > deadline) {
-            die("no leader for the partition", o->topic);
-        }
-        struct timespec pause = {0, 100 * 1000 * 1000};
-        nanosleep(&pause, NULL);
-    }
-    rd_kafka_topic_destroy(rkt);
 }
 
 static rd_kafka_t *new_producer(const char *bootstrap, const struct options *o, int with_overrides,
@@ -164,7 +99,7 @@ static rd_kafka_t *new_producer(const char *bootstrap, const struct options *o, 
     rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
     rd_kafka_conf_set_opaque(conf, state);
     rd_kafka_t *rk = new_client(RD_KAFKA_PRODUCER, conf);
-    wait_for_leader(rk, o);
+    wait_for_leader(rk, o->topic, o->partition);
     return rk;
 }
 
@@ -257,7 +192,7 @@ static rd_kafka_t *new_consumer(const char *bootstrap, const struct options *o, 
     set_conf(conf, "queued.max.messages.kbytes", "2097151");
     apply_overrides(conf, o);
     rd_kafka_t *rk = new_client(RD_KAFKA_CONSUMER, conf);
-    wait_for_leader(rk, o);
+    wait_for_leader(rk, o->topic, o->partition);
     return rk;
 }
 
@@ -377,16 +312,6 @@ static void report(const struct options *o, const char *target, double seconds, 
     printf("mode=%s target=%s records=%lld size=%zu seconds=%.3f records_per_s=%.0f mb_per_s=%.2f\n",
            o->mode, target, o->count, o->size, seconds, per_s, mb_per_s);
     fflush(stdout);
-}
-
-static long long parse_count(const char *s, const char *what) {
-    char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (errno || *end || v < 0) {
-        die(what, s);
-    }
-    return v;
 }
 
 int main(int argc, char **argv) {

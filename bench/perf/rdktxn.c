@@ -36,6 +36,9 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
+#define RDK_PROGRAM "rdktxn"
+#include "rdkcommon.h"
+
 #define MAX_OVERRIDES 64
 
 struct options {
@@ -52,46 +55,10 @@ struct options {
     int override_count;
 };
 
-struct delivery_state {
-    long long delivered;
-    long long failed;
-    rd_kafka_resp_err_t first_error;
-};
-
-static double now_seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void die(const char *what, const char *detail) {
-    fprintf(stderr, "rdktxn: %s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
-    exit(2);
-}
-
 static void usage(void) {
     fprintf(stderr, "usage: rdktxn (-b HOST:PORT | --mock) -t TOPIC -m plain|idempotent|txn [-p PARTITION] [-n COUNT] [-s SIZE]\n"
                     "              [-x RECORDS_PER_TXN] [-T SECONDS] [-X key=value ...]\n");
     exit(2);
-}
-
-static void set_conf(rd_kafka_conf_t *conf, const char *key, const char *value) {
-    char errstr[512];
-    if (rd_kafka_conf_set(conf, key, value, errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK) {
-        die("bad configuration", errstr);
-    }
-}
-
-static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opaque) {
-    (void)rk;
-    struct delivery_state *state = opaque;
-    if (msg->err) {
-        if (state->failed++ == 0) {
-            state->first_error = msg->err;
-        }
-    } else {
-        state->delivered++;
-    }
 }
 
 /* librdkafka's transactional calls return an error object; this one ends the run with its text. */
@@ -102,36 +69,6 @@ static void check_txn(rd_kafka_error_t *error, const char *what) {
         rd_kafka_error_destroy(error);
         exit(1);
     }
-}
-
-static void wait_for_leader(rd_kafka_t *rk, const struct options *o) {
-    rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, o->topic, NULL);
-    double deadline = now_seconds() + 30;
-    for (;;) {
-        const struct rd_kafka_metadata *md = NULL;
-        rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, rkt, &md, 5000);
-        int ready = 0;
-        if (!err && md->topic_cnt == 1 && !md->topics[0].err) {
-            for (int i = 0; i < md->topics[0].partition_cnt; i++) {
-                const rd_kafka_metadata_partition_t *p = &md->topics[0].partitions[i];
-                if (p->id == o->partition && !p->err && p->leader >= 0) {
-                    ready = 1;
-                }
-            }
-        }
-        if (md) {
-            rd_kafka_metadata_destroy(md);
-        }
-        if (ready) {
-            break;
-        }
-        if (now_seconds() > deadline) {
-            die("no leader for the partition", o->topic);
-        }
-        struct timespec pause = {0, 100 * 1000 * 1000};
-        nanosleep(&pause, NULL);
-    }
-    rd_kafka_topic_destroy(rkt);
 }
 
 /* Queues one record, serving delivery reports while librdkafka's queue is full. */
@@ -153,16 +90,6 @@ static int produce_one(rd_kafka_t *rk, const struct options *o, const char *payl
             return -1;
         }
     }
-}
-
-static long long parse_count(const char *s, const char *what) {
-    char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (errno || *end || v < 0) {
-        die(what, s);
-    }
-    return v;
 }
 
 int main(int argc, char **argv) {
@@ -261,7 +188,7 @@ int main(int argc, char **argv) {
     if (!rk) {
         die("cannot create the producer", errstr);
     }
-    wait_for_leader(rk, &o);
+    wait_for_leader(rk, o.topic, o.partition);
     int timeout_ms = (int)(o.timeout_s * 1000);
     if (txn) {
         check_txn(rd_kafka_init_transactions(rk, timeout_ms), "init_transactions");

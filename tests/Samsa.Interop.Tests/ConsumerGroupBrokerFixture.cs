@@ -3,10 +3,10 @@ using Samsa.Interop.Tests.Infrastructure;
 namespace Samsa.Interop.Tests;
 
 /// <summary>
-/// One broker shared by the consumer-group tests of a class, tuned so groups
-/// rebalance in seconds: short session timeouts allowed, no initial
-/// rebalance delay, a small __consumer_offsets. Each test uses its own
-/// topics and groups.
+/// One broker shared by the consumer-group and transaction tests of a class,
+/// tuned so groups rebalance in seconds: short session timeouts allowed, no
+/// initial rebalance delay, small __consumer_offsets and __transaction_state.
+/// Each test uses its own topics, groups and transactional ids.
 /// </summary>
 public sealed class ConsumerGroupBrokerFixture : IAsyncLifetime
 {
@@ -15,6 +15,7 @@ public sealed class ConsumerGroupBrokerFixture : IAsyncLifetime
         ["group.min.session.timeout.ms"] = "1000",
         ["group.initial.rebalance.delay.ms"] = "0",
         ["offsets.topic.num.partitions"] = "5",
+        ["transaction.state.log.num.partitions"] = "5",
     };
 
     private BrokerProcess? _broker;

@@ -10,7 +10,7 @@ namespace Samsa.Interop.Tests.Transactions;
 /// with the same transactional.id. The output read with read_committed must hold every input record transformed
 /// exactly once, in input order per partition.
 /// </summary>
-public sealed class ExactlyOnceTransformTests : IClassFixture<TxnBrokerFixture>
+public sealed class ExactlyOnceTransformTests : IClassFixture<ConsumerGroupBrokerFixture>
 {
     private const int Partitions = 3;
     private const int InputRecords = 10_000;
@@ -18,9 +18,9 @@ public sealed class ExactlyOnceTransformTests : IClassFixture<TxnBrokerFixture>
     private const int Kills = 4;
     private static readonly TimeSpan RunDeadline = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan ProgressDeadline = TimeSpan.FromSeconds(30);
-    private readonly TxnBrokerFixture _fixture;
+    private readonly ConsumerGroupBrokerFixture _fixture;
 
-    public ExactlyOnceTransformTests(TxnBrokerFixture fixture) => _fixture = fixture;
+    public ExactlyOnceTransformTests(ConsumerGroupBrokerFixture fixture) => _fixture = fixture;
 
     [Fact]
     public async Task Transformer_killed_mid_transaction_produces_every_record_exactly_once()

@@ -31,7 +31,7 @@ public sealed class IdempotentProducerRestartTests
     public async Task Idempotent_producer_writes_every_record_once_across_broker_restarts()
     {
         await InteropClients.ConfluentKafka.EnsureInstalledAsync();
-        await using var broker = await BrokerProcess.LaunchAsync(TxnBrokerFixture.Overrides);
+        await using var broker = await BrokerProcess.LaunchAsync(ConsumerGroupBrokerFixture.Overrides);
         await InteropFailure.WithBrokerOutputAsync(broker, async () =>
         {
             string topic = InteropFailure.NewTopic("idempotent");

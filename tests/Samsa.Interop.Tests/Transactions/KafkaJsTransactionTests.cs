@@ -8,13 +8,13 @@ namespace Samsa.Interop.Tests.Transactions;
 /// send + commit. A KafkaJS consumer, read_committed by default, sees exactly the committed records, and the group's
 /// offsets are those of the committed transaction only.
 /// </summary>
-public sealed class KafkaJsTransactionTests : IClassFixture<TxnBrokerFixture>
+public sealed class KafkaJsTransactionTests : IClassFixture<ConsumerGroupBrokerFixture>
 {
     private const int Partitions = 3;
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(40);
-    private readonly TxnBrokerFixture _fixture;
+    private readonly ConsumerGroupBrokerFixture _fixture;
 
-    public KafkaJsTransactionTests(TxnBrokerFixture fixture) => _fixture = fixture;
+    public KafkaJsTransactionTests(ConsumerGroupBrokerFixture fixture) => _fixture = fixture;
 
     [Fact]
     public async Task KafkaJs_read_committed_consumer_sees_only_committed_transactions_and_their_offsets()

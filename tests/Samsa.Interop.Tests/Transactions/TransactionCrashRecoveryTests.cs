@@ -21,7 +21,7 @@ public sealed class TransactionCrashRecoveryTests
     public async Task Commit_interrupted_by_a_broker_kill_after_prepare_completes_on_restart()
     {
         await InteropClients.ConfluentKafka.EnsureInstalledAsync();
-        await using var broker = await BrokerProcess.LaunchAsync(TxnBrokerFixture.Overrides);
+        await using var broker = await BrokerProcess.LaunchAsync(ConsumerGroupBrokerFixture.Overrides);
         await InteropFailure.WithBrokerOutputAsync(broker, async () =>
         {
             string topic = InteropFailure.NewTopic("txn-crash");

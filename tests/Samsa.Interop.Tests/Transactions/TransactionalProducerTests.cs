@@ -8,13 +8,13 @@ namespace Samsa.Interop.Tests.Transactions;
 /// and read_uncommitted consumers see of committed, aborted and open transactions, and fencing of a producer by a
 /// second one with the same transactional.id.
 /// </summary>
-public sealed class TransactionalProducerTests : IClassFixture<TxnBrokerFixture>
+public sealed class TransactionalProducerTests : IClassFixture<ConsumerGroupBrokerFixture>
 {
     private const int Partitions = 3;
     private static readonly TimeSpan ClientTimeout = TimeSpan.FromSeconds(40);
-    private readonly TxnBrokerFixture _fixture;
+    private readonly ConsumerGroupBrokerFixture _fixture;
 
-    public TransactionalProducerTests(TxnBrokerFixture fixture) => _fixture = fixture;
+    public TransactionalProducerTests(ConsumerGroupBrokerFixture fixture) => _fixture = fixture;
 
     [Fact]
     public async Task Read_committed_sees_committed_transactions_only_and_read_uncommitted_sees_all()
