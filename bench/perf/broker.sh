@@ -40,3 +40,13 @@ stop_broker() {
 
 # broker_cpu_ticks: the broker's user + system CPU time so far, in clock ticks.
 broker_cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$BROKER_PID/stat"; }
+
+# cleanup_run: the EXIT trap of a script that runs a client (RUN_PID, when set) against the broker in WORK: stops the
+# client and the broker and removes WORK.
+cleanup_run() {
+  if [[ -n "${RUN_PID:-}" ]]; then
+    kill -TERM "$RUN_PID" 2>/dev/null || true
+  fi
+  stop_broker
+  rm -rf "$WORK"
+}

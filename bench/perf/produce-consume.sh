@@ -36,14 +36,7 @@ RUN_PID=""
 # shellcheck source=broker.sh
 source "$HERE/broker.sh"
 
-cleanup() {
-  if [[ -n "$RUN_PID" ]]; then
-    kill -TERM "$RUN_PID" 2>/dev/null || true
-  fi
-  stop_broker
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+trap cleanup_run EXIT
 trap 'exit 130' INT TERM
 
 fail() {

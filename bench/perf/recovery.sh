@@ -27,11 +27,7 @@ RUN_TIMEOUT="${RUN_TIMEOUT:-300}"
 COUNT=$(awk -v g="$GIB" -v s="$SIZE" 'BEGIN { printf "%d", g * 1073741824 / s }')
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/samsa-recovery.XXXXXX")"
-cleanup() {
-  stop_broker
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+trap cleanup_run EXIT
 trap 'exit 130' INT TERM
 
 fail() {
