@@ -7,7 +7,7 @@ namespace Samsa.Storage;
 /// directory as a file, so this calls open(2)/fsync(2)/close(2) directly; on Windows it does nothing (NTFS
 /// journals metadata). Thread-safe.
 /// </summary>
-internal static partial class DirectorySync
+public static partial class DirectorySync
 {
     private const int ReadOnlyDirectory = 0x10000; // O_RDONLY | O_DIRECTORY on Linux
 

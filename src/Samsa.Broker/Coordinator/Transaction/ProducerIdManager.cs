@@ -1,7 +1,7 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
+using Samsa.Storage;
 
 namespace Samsa.Broker.Coordinator.Transaction;
 
@@ -17,7 +17,7 @@ namespace Samsa.Broker.Coordinator.Transaction;
 /// </para>
 /// Thread-safe: one lock guards the current block and the file.
 /// </summary>
-internal sealed partial class ProducerIdManager
+internal sealed class ProducerIdManager
 {
     public const string FileName = "producer-id-block";
     public const int BlockSize = 1000;
@@ -99,41 +99,7 @@ internal sealed partial class ProducerIdManager
             stream.Flush(flushToDisk: true);
         }
         File.Move(temp, _path, overwrite: true);
-        SyncDirectory(_directory);
+        // A lost rename would hand the block out again.
+        DirectorySync.Sync(_directory);
     }
-
-    /// <summary>fsync of the directory, so the rename survives a crash (a lost rename would hand the block out again).</summary>
-    private static void SyncDirectory(string directory)
-    {
-        if (!OperatingSystem.IsLinux())
-        {
-            return;
-        }
-        const int ReadOnlyDirectory = 0x10000; // O_RDONLY | O_DIRECTORY
-        int fd = OpenNative(directory, ReadOnlyDirectory);
-        if (fd < 0)
-        {
-            throw new IOException($"Cannot open {directory} to fsync it (errno {Marshal.GetLastPInvokeError()})");
-        }
-        try
-        {
-            if (FsyncNative(fd) != 0)
-            {
-                throw new IOException($"fsync of {directory} failed (errno {Marshal.GetLastPInvokeError()})");
-            }
-        }
-        finally
-        {
-            _ = CloseNative(fd);
-        }
-    }
-
-    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int OpenNative(string path, int flags);
-
-    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
-    private static partial int FsyncNative(int fd);
-
-    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
-    private static partial int CloseNative(int fd);
 }
