@@ -274,7 +274,8 @@ public sealed class PartitionLog : IDisposable
             recovery?.Log(logger, name, active.NextOffset);
             var log = new PartitionLog(
                 directory, topicPartition, config, [.. segments], logger, timeProvider, logStartOffset, recovery?.From ?? long.MaxValue);
-            log.LoadProducerState();
+            // After a crash, the transaction indexes past the recovery point may be incomplete: rebuild from there.
+            log.LoadProducerState(Math.Min(log._recoveryPoint, log._logEnd.Offset));
             return log;
         }
         catch
@@ -421,14 +422,16 @@ public sealed class PartitionLog : IDisposable
     }
 
     /// <summary>
-    /// Rebuilds the producer state when the log opens or is truncated: the newest snapshot at or below the recovery point
-    /// (or none), then every batch from there to the log end, rebuilding the transaction indexes of that range. Caller
-    /// holds the lock, or the log is not shared yet.
+    /// Rebuilds the producer state when the log opens or is truncated: snapshots past the log end are deleted, then the
+    /// newest snapshot at or below <paramref name="maxSnapshotOffset"/> (or none) is loaded and every batch from there to
+    /// the log end replayed, rebuilding the transaction indexes of that range. Caller holds the lock, or the log is not
+    /// shared yet.
     /// </summary>
-    private void LoadProducerState()
+    private void LoadProducerState(long maxSnapshotOffset)
     {
         long end = _logEnd.Offset;
-        long from = _producerState.LoadLatestSnapshot(Math.Min(_recoveryPoint, end));
+        _producerState.DeleteSnapshotsAbove(end);
+        long from = _producerState.LoadLatestSnapshot(maxSnapshotOffset);
         from = Math.Max(from, _logStartOffset);
         LogSegment[] segments = _segments;
         for (int i = FloorSegment(segments, from); i < segments.Length; i++)
@@ -709,8 +712,7 @@ public sealed class PartitionLog : IDisposable
             long highWatermark = Math.Min(_highWatermark.Offset, end.Offset);
             Volatile.Write(ref _highWatermark, highWatermark == end.Offset ? end : Locate(highWatermark));
             // The producers' state as of the new end: from a snapshot at or below it plus the batches after.
-            _producerState.DeleteSnapshotsAbove(end.Offset);
-            LoadProducerState();
+            LoadProducerState(end.Offset);
         }
     }
 

@@ -323,17 +323,22 @@ public sealed class ProducerStateManager
     }
 
     /// <summary>
-    /// Replaces the state with the newest readable snapshot at or below <paramref name="maxOffset"/>, deleting the
-    /// snapshots above it (a truncated log) and any damaged one on the way. Returns its offset, or -1 (state cleared)
-    /// when there is none.
+    /// Replaces the state with the newest readable snapshot at or below <paramref name="maxOffset"/>, deleting any
+    /// damaged one on the way (snapshots above it are left alone). Returns its offset, or -1 (state cleared) when there
+    /// is none.
     /// </summary>
     public long LoadLatestSnapshot(long maxOffset)
     {
         List<long> offsets = SnapshotOffsets();
         for (int i = offsets.Count - 1; i >= 0; i--)
         {
+            if (offsets[i] > maxOffset)
+            {
+                continue;
+            }
+
             string path = SnapshotPath(offsets[i]);
-            if (offsets[i] <= maxOffset && TryReadSnapshot(path))
+            if (TryReadSnapshot(path))
             {
                 return offsets[i];
             }

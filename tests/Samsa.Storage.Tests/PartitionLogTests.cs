@@ -428,7 +428,9 @@ public sealed class PartitionLogTests : IDisposable
         Assert.Equal(30, log.HighWatermark);
         Assert.True(log.SegmentCount < segmentsBefore);
         Assert.Equal(segmentsBefore - log.SegmentCount, log.DeleteDueSegmentFiles());
-        Assert.Equal(log.SegmentCount * 3, Directory.GetFiles(LogDir).Length);
+        // Each remaining segment's .log, .index and .timeindex, and the producer-state snapshots at the segment bases.
+        Assert.Equal(log.SegmentCount * 3, Directory.GetFiles(LogDir).Count(f => !f.EndsWith(ProducerStateManager.SnapshotFileSuffix, StringComparison.Ordinal)));
+        Assert.All(log.ProducerState.SnapshotOffsets(), offset => Assert.True(offset <= log.LogEndOffset));
         AssertContiguous(Batches.ReadAll(log), 0, 30);
 
         AppendNumbered(log, batches: 20, recordsPerBatch: 2, padding: 8);
