@@ -43,6 +43,10 @@ internal sealed class Cleaner : IDisposable
     private long _windowStart;
     private int _windowLength;
 
+    // The aborted transactions of the log being cleaned, by producer id: their data is left as it is.
+    private readonly Dictionary<long, List<AbortedTxn>> _aborted = [];
+    private readonly List<AbortedTxn> _abortedScratch = [];
+
     public Cleaner(long dedupeBytes, double loadFactor, int ioBufferBytes, CleanerThrottler throttler, TimeProvider time, CancellationToken stop)
     {
         _map = new OffsetMap(dedupeBytes, loadFactor);
@@ -66,6 +70,7 @@ internal sealed class Cleaner : IDisposable
     {
         var stats = new CleanerStats();
         LogSegment[] segments = [.. log.Segments];
+        LoadAbortedTransactions(log, segments[0].BaseOffset, cleanableEndOffset);
         long endOffset = BuildOffsetMap(segments, firstDirtyOffset, cleanableEndOffset, stats);
         int count = 0;
         while (count < segments.Length - 1 && segments[count].BaseOffset < endOffset)
@@ -87,6 +92,54 @@ internal sealed class Cleaner : IDisposable
 
         stats.EndOffset = endOffset;
         return stats;
+    }
+
+    /// <summary>
+    /// Learns the log's aborted transactions that began below <paramref name="cleanableEndOffset"/> (which is at or below
+    /// the last stable offset, so every other transactional batch below it is committed).
+    /// </summary>
+    private void LoadAbortedTransactions(PartitionLog log, long logStart, long cleanableEndOffset)
+    {
+        _aborted.Clear();
+        _abortedScratch.Clear();
+        log.CollectAbortedTransactions(logStart, cleanableEndOffset, _abortedScratch);
+        foreach (AbortedTxn aborted in _abortedScratch)
+        {
+            if (!_aborted.TryGetValue(aborted.ProducerId, out List<AbortedTxn>? list))
+            {
+                _aborted[aborted.ProducerId] = list = [];
+            }
+
+            list.Add(aborted);
+        }
+    }
+
+    /// <summary>
+    /// True for the batches the cleaner leaves exactly as they are: transaction markers and the data of aborted
+    /// transactions. A committed transaction's data is cleaned like any other (the cleanable range ends at or below the
+    /// last stable offset; batches above it are never mapped, so they stay).
+    /// </summary>
+    private bool KeptAsIs(in RecordBatchHeader header)
+    {
+        if (header.IsControl)
+        {
+            return true;
+        }
+
+        if (!header.IsTransactional || !_aborted.TryGetValue(header.ProducerId, out List<AbortedTxn>? transactions))
+        {
+            return false;
+        }
+
+        foreach (AbortedTxn aborted in transactions)
+        {
+            if (header.BaseOffset >= aborted.FirstOffset && header.BaseOffset <= aborted.LastOffset)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     public void Dispose()
@@ -167,7 +220,7 @@ internal sealed class Cleaner : IDisposable
                     return cleanableEndOffset;
                 }
 
-                if (!header.IsControl && !header.IsTransactional)
+                if (!KeptAsIs(header))
                 {
                     if (_map.Count + (long)header.RecordsCount > _map.MaxEntries)
                     {
@@ -312,15 +365,15 @@ internal sealed class Cleaner : IDisposable
     }
 
     /// <summary>
-    /// The bytes to keep of one batch: the batch itself when every record stays (and always for control and
-    /// transactional batches), nothing when no record stays, else a rebuilt batch of the retained records (same base
+    /// The bytes to keep of one batch: the batch itself when every record stays (and always for markers and aborted
+    /// transactions' data, see <see cref="KeptAsIs"/>), nothing when no record stays, else a rebuilt batch of the retained records (same base
     /// offset, LastOffsetDelta, base timestamp and producer fields; records copied byte for byte, recompressed with
     /// the batch's codec; count, CreateTime max timestamp, length and CRC recomputed).
     /// </summary>
     private ReadOnlySpan<byte> FilterBatch(ReadOnlyMemory<byte> batchMemory, in RecordBatchHeader header, long endOffset, long deleteHorizonMs, CleanerStats stats)
     {
         ReadOnlySpan<byte> batch = batchMemory.Span;
-        if (header.IsControl || header.IsTransactional)
+        if (KeptAsIs(header))
         {
             return batch;
         }

@@ -31,8 +31,10 @@ namespace Samsa.Storage;
 /// byte for byte (recompressed with the batch's codec) and the count, CreateTime max timestamp, length and CRC are
 /// recomputed. A batch left with no record is dropped, leaving a gap that reads skip, except the last batch of a
 /// group, which stays as an empty batch (header only, uncompressed) so the cleaned segment ends at the same offset as
-/// the segments it replaces (crash recovery relies on it). Control and transactional
-/// batches are kept as they are, and their keys replace nothing. The new checkpoint is the end of the pass. Reads and
+/// the segments it replaces (crash recovery relies on it). Cleaning stops at the last stable offset, so every
+/// transaction below it has ended: a committed transaction's records are cleaned like any others, while transaction
+/// markers and the records of aborted transactions (from the transaction indexes) are kept as they are and their keys
+/// replace nothing. The new checkpoint is the end of the pass. Reads and
 /// writes go through chunks of <c>log.cleaner.io.buffer.size</c> and are held under
 /// <c>log.cleaner.io.max.bytes.per.second</c>.
 /// </para>
@@ -345,7 +347,8 @@ public sealed class LogCleaner : IDisposable
     private LogToClean? Assess(PartitionLog log, long firstDirty, long nowMs)
     {
         LogSegment[] segments = [.. log.Segments];
-        long cleanableEnd = Math.Min(segments[^1].BaseOffset, log.HighWatermark);
+        // Never past the last stable offset: an open transaction's records may still be aborted.
+        long cleanableEnd = Math.Min(segments[^1].BaseOffset, log.LastStableOffset);
         LogConfig config = log.Config;
         if (config.MinCompactionLagMs > 0)
         {

@@ -522,6 +522,73 @@ public sealed class LogCleanerTests : IDisposable
         Assert.Equal(TimeSpan.Zero, new CleanerThrottler(double.MaxValue, _time).Record(1L << 40));
     }
 
+    [Fact]
+    public void Committed_transactions_are_cleaned_while_aborted_ones_markers_and_open_ones_are_kept()
+    {
+        PartitionLog log = _manager.GetOrCreateLog(Topic, CompactConfig);
+        long plainOffset = Append(log, ("k1", "plain-1"), ("k2", "plain-2"));
+        long committedOffset = AppendTransactional(log, 5, 0, ("k1", "committed-1"));
+        long abortedOffset = AppendTransactional(log, 6, 0, ("k2", "aborted-2"));
+        AppendMarker(log, 5, commit: true);
+        AppendMarker(log, 6, commit: false);
+        long laterOffset = Append(log, ("k3", "plain-3"));
+        RollWithFiller(log);
+        long openOffset = AppendTransactional(log, 7, 0, ("k3", "open-3"));
+        RollWithFiller(log);
+        Assert.Equal(openOffset, log.LastStableOffset);
+
+        using var cleaner = new LogCleaner(_manager, SmallCleaner(), _logger, _time);
+        Assert.True(cleaner.CleanOnce());
+
+        List<KeyedRecord> after = ReadAll(log).Where(r => r.Key.StartsWith('k')).ToList();
+        Assert.Equal(
+            [
+                new KeyedRecord(plainOffset + 1, "k2", "plain-2"),
+                new KeyedRecord(committedOffset, "k1", "committed-1"),
+                new KeyedRecord(abortedOffset, "k2", "aborted-2"),
+                new KeyedRecord(laterOffset, "k3", "plain-3"),
+                new KeyedRecord(openOffset, "k3", "open-3"),
+            ],
+            after);
+        // Both markers stay, and so does what read_committed needs: the aborted transaction and the open one.
+        Assert.Equal(2, CountControlBatches(log));
+        var aborted = new List<AbortedTxn>();
+        log.CollectAbortedTransactions(0, log.LastStableOffset, aborted);
+        Assert.Equal(6, Assert.Single(aborted).ProducerId);
+        Assert.Equal(openOffset, log.LastStableOffset);
+    }
+
+    private long AppendTransactional(PartitionLog log, long producerId, int sequence, params (string Key, string? Value)[] records)
+    {
+        using var builder = new RecordBatchBuilder { ProducerId = producerId, ProducerEpoch = 0, BaseSequence = sequence, IsTransactional = true };
+        foreach ((string key, string? value) in records)
+        {
+            builder.Append(NowMs, Encoding.UTF8.GetBytes(key), value is null ? null : Encoding.UTF8.GetBytes(value));
+        }
+
+        long offset = log.Append(builder.ToArray(), leaderEpoch: 0).FirstOffset;
+        log.UpdateHighWatermark(log.LogEndOffset);
+        return offset;
+    }
+
+    private void AppendMarker(PartitionLog log, long producerId, bool commit)
+    {
+        byte[] marker = EndTransactionMarker.BuildBatch(producerId, 0, 0, commit ? ControlRecordType.Commit : ControlRecordType.Abort, NowMs);
+        Assert.Equal(ErrorCode.None, log.Append(marker, leaderEpoch: 0, AppendOrigin.Coordinator).Error);
+        log.UpdateHighWatermark(log.LogEndOffset);
+    }
+
+    private static int CountControlBatches(PartitionLog log)
+    {
+        int count = 0;
+        LogBatchScanner.Scan(log, log.LogStartOffset, log.LogEndOffset, (in RecordBatchHeader header, ReadOnlySpan<byte> batch) =>
+        {
+            count += header.IsControl ? 1 : 0;
+            return true;
+        });
+        return count;
+    }
+
     private static CleanerConfig SmallCleaner() => new()
     {
         DedupeBufferSize = 64 * 1024,
