@@ -1,4 +1,6 @@
 using System.Globalization;
+using Samsa.Broker.Cluster;
+using Samsa.Broker.Coordinator.Group;
 using Samsa.Broker.Tests.Infrastructure;
 using Samsa.Protocol;
 using Samsa.Protocol.Messages;
@@ -51,6 +53,42 @@ public sealed class CompactedOffsetsTopicTests : IAsyncLifetime
         Assert.Equal((77L, "once"), await after.FetchOffsetAsync("early", "orders", 1));
     }
 
+    [Fact]
+    public async Task Transactional_offsets_load_from_a_cleaned_offsets_topic_committed_ones_only()
+    {
+        const int Transactions = 40;
+        const long ProducerId = 900;
+        var groups = _broker.Broker.Groups;
+        var markers = new TxnMarkerWriter(_broker.Broker.Replicas, groups, TimeProvider.System);
+        var offsetsPartition = new TopicPartition(GroupCoordinator.OffsetsTopic, groups.PartitionFor("eos"));
+        var orders = new TopicPartition("orders", 0);
+        async Task TransactionAsync(long offset, bool commit)
+        {
+            var results = await groups.CommitTxnOffsetsAsync("eos", ProducerId, 0, -1, "", null, [(orders, offset, -1, "txn-" + offset)]);
+            Assert.Equal(ErrorCode.None, results[orders]);
+            Assert.Equal(ErrorCode.None, await markers.WriteMarkerAsync(offsetsPartition, ProducerId, 0, 0, commit));
+        }
+
+        for (int i = 1; i <= Transactions; i++)
+        {
+            await TransactionAsync(i, commit: true);
+        }
+        await TransactionAsync(999, commit: false);
+
+        // The cleaner removes the older committed records; the markers and the aborted record stay.
+        string checkpoint = Path.Combine(_broker.DataDir, "cleaner-offset-checkpoint");
+        await Eventually.True(
+            () => CheckpointOf(checkpoint, "__consumer_offsets 0 ") >= Transactions && DataRecordsIn("__consumer_offsets-0") < Transactions / 2,
+            "the cleaner to remove most transactional commits of __consumer_offsets-0", TimeSpan.FromSeconds(30));
+
+        await _broker.RestartAsync();
+        using var after = await GroupClient.ConnectAsync(_broker);
+        Assert.Equal(((long)Transactions, "txn-" + Transactions), await after.FetchOffsetAsync("eos", "orders", 0));
+    }
+
+    /// <summary>Records of the partition's data batches (transaction markers left out), counted from the batch headers.</summary>
+    private int DataRecordsIn(string partitionDirectory) => RecordsIn(partitionDirectory, countControl: false);
+
     private static long CheckpointOf(string path, string prefix)
     {
         try
@@ -65,7 +103,7 @@ public sealed class CompactedOffsetsTopicTests : IAsyncLifetime
     }
 
     /// <summary>Records in the partition's segment files, counted from the batch headers.</summary>
-    private int RecordsIn(string partitionDirectory)
+    private int RecordsIn(string partitionDirectory, bool countControl = true)
     {
         int records = 0;
         foreach (string file in Directory.EnumerateFiles(Path.Combine(_broker.DataDir, partitionDirectory), "*.log"))
@@ -83,7 +121,8 @@ public sealed class CompactedOffsetsTopicTests : IAsyncLifetime
             int position = 0;
             while (position + 61 <= bytes.Length)
             {
-                records += System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(position + 57));
+                bool control = (System.Buffers.Binary.BinaryPrimitives.ReadInt16BigEndian(bytes.AsSpan(position + 21)) & 0x20) != 0;
+                records += control && !countControl ? 0 : System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(position + 57));
                 position += 12 + System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(position + 8));
             }
         }
