@@ -18,7 +18,6 @@ namespace Samsa.Interop.Tests.Clients;
 public sealed class GroupMember : IAsyncDisposable
 {
     private static readonly TimeSpan ExitDeadline = TimeSpan.FromSeconds(30);
-    private static readonly UTF8Encoding Utf8NoBom = new(encoderShouldEmitUTF8Identifier: false);
 
     private readonly Process _process;
     private readonly string _commandLine;
@@ -147,24 +146,8 @@ public sealed class GroupMember : IAsyncDisposable
             throw new ArgumentException($"{client.Name} has no static membership (group.instance.id)", nameof(options));
         }
 
-        var start = new ProcessStartInfo(client.Interpreter)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            StandardOutputEncoding = Utf8NoBom,
-            StandardErrorEncoding = Utf8NoBom,
-            WorkingDirectory = Path.GetDirectoryName(client.ScriptPath)!,
-        };
-        start.ArgumentList.Add(client.ScriptPath);
-        foreach (var argument in Arguments(bootstrap, options))
-        {
-            start.ArgumentList.Add(argument);
-        }
-        start.Environment["PYTHONUNBUFFERED"] = "1";
-        start.Environment["PYTHONIOENCODING"] = "utf-8";
-        start.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
+        var start = ClientProcess.StartInfo(client.Interpreter, [client.ScriptPath, .. Arguments(bootstrap, options)],
+            Path.GetDirectoryName(client.ScriptPath)!);
 
         var commandLine = start.FileName + " " + string.Join(' ', start.ArgumentList);
         var process = new Process { StartInfo = start };

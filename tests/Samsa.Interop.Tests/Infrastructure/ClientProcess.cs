@@ -12,6 +12,32 @@ public static class ClientProcess
 {
     private static readonly UTF8Encoding Utf8NoBom = new(encoderShouldEmitUTF8Identifier: false);
 
+    /// <summary>
+    /// How every client driver is started: standard streams redirected in UTF-8 without a BOM, the arguments as given,
+    /// and Python told not to buffer its output (drivers' lines are read as they come) nor to write bytecode.
+    /// </summary>
+    public static ProcessStartInfo StartInfo(string fileName, IEnumerable<string> arguments, string workingDirectory)
+    {
+        var start = new ProcessStartInfo(fileName)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            StandardOutputEncoding = Utf8NoBom,
+            StandardErrorEncoding = Utf8NoBom,
+            WorkingDirectory = workingDirectory,
+        };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+        start.Environment["PYTHONUNBUFFERED"] = "1";
+        start.Environment["PYTHONIOENCODING"] = "utf-8";
+        start.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
+        return start;
+    }
+
     public static async Task<ProcessResult> RunAsync(
         string fileName,
         IReadOnlyList<string> arguments,
@@ -21,24 +47,8 @@ public static class ClientProcess
         IReadOnlyDictionary<string, string>? environment = null)
     {
         var commandLine = fileName + " " + string.Join(' ', arguments.Select(Quote));
-        var start = new ProcessStartInfo(fileName)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            StandardOutputEncoding = Utf8NoBom,
-            StandardErrorEncoding = Utf8NoBom,
-            StandardInputEncoding = Utf8NoBom,
-            WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
-        };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-        start.Environment["PYTHONUNBUFFERED"] = "1";
-        start.Environment["PYTHONIOENCODING"] = "utf-8";
-        start.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
+        var start = StartInfo(fileName, arguments, workingDirectory ?? Environment.CurrentDirectory);
+        start.StandardInputEncoding = Utf8NoBom;
         if (environment is not null)
         {
             foreach (var (key, value) in environment)

@@ -13,8 +13,6 @@ namespace Samsa.Interop.Tests.Transactions;
 /// </summary>
 public sealed class StreamingDriver : IDisposable
 {
-    private static readonly UTF8Encoding Utf8NoBom = new(encoderShouldEmitUTF8Identifier: false);
-
     private readonly Process _process;
     private readonly string _commandLine;
     private readonly Lock _lock = new();
@@ -74,22 +72,7 @@ public sealed class StreamingDriver : IDisposable
 
     public static StreamingDriver Start(string fileName, IEnumerable<string> arguments, string workingDirectory)
     {
-        var start = new ProcessStartInfo(fileName)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            StandardOutputEncoding = Utf8NoBom,
-            StandardErrorEncoding = Utf8NoBom,
-            WorkingDirectory = workingDirectory,
-        };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-        start.Environment["PYTHONUNBUFFERED"] = "1";
-        start.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
+        var start = ClientProcess.StartInfo(fileName, arguments, workingDirectory);
         start.Environment["KAFKAJS_NO_PARTITIONER_WARNING"] = "1";
         var commandLine = fileName + " " + string.Join(' ', start.ArgumentList);
         var process = new Process { StartInfo = start };
