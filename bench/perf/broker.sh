@@ -50,3 +50,16 @@ cleanup_run() {
   stop_broker
   rm -rf "$WORK"
 }
+
+# build_rdk_driver NAME: compiles $HERE/NAME.c (a librdkafka driver) to $WORK/NAME, installing librdkafka-dev first
+# when it is missing.
+build_rdk_driver() {
+  if ! dpkg -s librdkafka-dev >/dev/null 2>&1; then
+    local sudo=""
+    if [[ "$(id -u)" -ne 0 ]]; then sudo="sudo"; fi
+    echo "==> installing librdkafka-dev"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq librdkafka-dev >/dev/null
+  fi
+  gcc -O2 -Wall -Wextra -o "$WORK/$1" "$HERE/$1.c" -lrdkafka
+}

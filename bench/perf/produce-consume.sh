@@ -45,14 +45,7 @@ fail() {
 }
 
 # ---- the C driver ----
-if ! dpkg -s librdkafka-dev >/dev/null 2>&1; then
-  SUDO=""
-  if [[ "$(id -u)" -ne 0 ]]; then SUDO="sudo"; fi
-  echo "==> installing librdkafka-dev"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq librdkafka-dev >/dev/null
-fi
-gcc -O2 -Wall -Wextra -o "$WORK/rdkperf" "$HERE/rdkperf.c" -lrdkafka
+build_rdk_driver rdkperf
 RDKPERF="$WORK/rdkperf"
 RDK_VERSION="$("$RDKPERF" version)"
 

@@ -35,12 +35,12 @@ fail() {
   exit 1
 }
 
-gcc -O2 -Wall -Wextra -o "$WORK/rdkperf" "$HERE/rdkperf.c" -lrdkafka
-RDKPERF="$WORK/rdkperf"
-"$ROOT/samsa" --help >/dev/null # builds the CLI now, so the timings below are start-up only
-
 # shellcheck source=broker.sh
 source "$HERE/broker.sh"
+
+build_rdk_driver rdkperf
+RDKPERF="$WORK/rdkperf"
+"$ROOT/samsa" --help >/dev/null # builds the CLI now, so the timings below are start-up only
 
 # start_recovery_broker DATA LOG: one segment up to 2 GiB, so the whole partition stays one unflushed segment.
 start_recovery_broker() {

@@ -59,14 +59,7 @@ fail() {
 }
 
 # ---- the C driver ----
-if ! dpkg -s librdkafka-dev >/dev/null 2>&1; then
-  SUDO=""
-  if [[ "$(id -u)" -ne 0 ]]; then SUDO="sudo"; fi
-  echo "==> installing librdkafka-dev"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq librdkafka-dev >/dev/null
-fi
-gcc -O2 -Wall -Wextra -o "$WORK/rdktxn" "$HERE/rdktxn.c" -lrdkafka
+build_rdk_driver rdktxn
 RDKTXN="$WORK/rdktxn"
 RDK_VERSION="$(python3 -c 'import ctypes; l = ctypes.CDLL("librdkafka.so.1"); l.rd_kafka_version_str.restype = ctypes.c_char_p; print(l.rd_kafka_version_str().decode())' 2>/dev/null || echo "?")"
 
