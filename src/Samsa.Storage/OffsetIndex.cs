@@ -100,23 +100,7 @@ public sealed class OffsetIndex : SegmentIndex
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            int low = 0;
-            int high = _entries - 1;
-            int found = -1;
-            while (low <= high)
-            {
-                int mid = (int)((uint)(low + high) >> 1);
-                if (PositionAt(mid) <= position)
-                {
-                    found = mid;
-                    low = mid + 1;
-                }
-                else
-                {
-                    high = mid - 1;
-                }
-            }
-
+            int found = FloorEntry(position, keyOffset: 4, longKey: false);
             return found < 0 ? new OffsetPosition(BaseOffset, 0) : EntryAt(found);
         }
     }
@@ -158,28 +142,7 @@ public sealed class OffsetIndex : SegmentIndex
         }
     }
 
-    private int FloorByOffset(long targetOffset)
-    {
-        long relative = targetOffset - BaseOffset;
-        int low = 0;
-        int high = _entries - 1;
-        int found = -1;
-        while (low <= high)
-        {
-            int mid = (int)((uint)(low + high) >> 1);
-            if (RelativeOffsetAt(mid) <= relative)
-            {
-                found = mid;
-                low = mid + 1;
-            }
-            else
-            {
-                high = mid - 1;
-            }
-        }
-
-        return found;
-    }
+    private int FloorByOffset(long targetOffset) => FloorEntry(targetOffset - BaseOffset, keyOffset: 0, longKey: false);
 
     private int RelativeOffsetAt(int index) => BinaryPrimitives.ReadInt32BigEndian(_file.Slot(index));
 

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 namespace Samsa.Storage;
 
 /// <summary>
@@ -40,6 +41,35 @@ public abstract class SegmentIndex : IDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             KeepEntries(0);
         }
+    }
+
+    /// <summary>
+    /// Binary search: the index of the last entry whose key is at or below <paramref name="target"/>, or -1. The key is
+    /// the big-endian field at <paramref name="keyOffset"/> in each entry, 8 bytes when <paramref name="longKey"/> else
+    /// 4; entries ascend in every field. Caller holds the lock.
+    /// </summary>
+    private protected int FloorEntry(long target, int keyOffset, bool longKey)
+    {
+        int low = 0;
+        int high = _entries - 1;
+        int found = -1;
+        while (low <= high)
+        {
+            int mid = (int)((uint)(low + high) >> 1);
+            ReadOnlySpan<byte> key = _file.Slot(mid)[keyOffset..];
+            long value = longKey ? BinaryPrimitives.ReadInt64BigEndian(key) : BinaryPrimitives.ReadInt32BigEndian(key);
+            if (value <= target)
+            {
+                found = mid;
+                low = mid + 1;
+            }
+            else
+            {
+                high = mid - 1;
+            }
+        }
+
+        return found;
     }
 
     /// <summary>Drops the entries from <paramref name="keep"/> on (zeroing their slots). Caller holds the lock.</summary>

@@ -109,23 +109,7 @@ public sealed class TimeIndex : SegmentIndex
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            int low = 0;
-            int high = _entries - 1;
-            int found = -1;
-            while (low <= high)
-            {
-                int mid = (int)((uint)(low + high) >> 1);
-                if (TimestampAt(mid) <= targetTimestamp)
-                {
-                    found = mid;
-                    low = mid + 1;
-                }
-                else
-                {
-                    high = mid - 1;
-                }
-            }
-
+            int found = FloorEntry(targetTimestamp, keyOffset: 0, longKey: true);
             return found < 0 ? new TimestampOffset(NoTimestamp, BaseOffset) : EntryAt(found);
         }
     }
