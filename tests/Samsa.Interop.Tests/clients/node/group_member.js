@@ -13,14 +13,9 @@
 // before it sends a fetch.
 'use strict';
 
-let kafkajs;
-try {
-  kafkajs = require('kafkajs');
-} catch (error) {
-  process.stderr.write(`kafkajs cannot be loaded from ${__dirname} (${error.message}). Run 'npm ci' in ${__dirname}.\n`);
-  process.exit(3);
-}
-const { Kafka, logLevel } = kafkajs;
+const { fail, loadKafkajs, parseOptions, emit, text } = require('./driver_common');
+
+const { Kafka, logLevel } = loadKafkajs();
 
 const DEFAULTS = {
   'offset-reset': 'earliest',
@@ -34,32 +29,12 @@ const DEFAULTS = {
 };
 const REQUIRED = ['bootstrap', 'topic', 'group', 'client-id'];
 
-function fail(message, code = 1) {
-  process.stderr.write(`${message}\n`);
-  process.exit(code);
-}
-
 function parseArgs(argv) {
-  const options = { ...DEFAULTS };
-  for (let i = 0; i < argv.length; i += 2) {
-    if (!argv[i].startsWith('--') || i + 1 >= argv.length) fail(`bad argument list: ${argv.join(' ')}`, 2);
-    options[argv[i].slice(2)] = argv[i + 1];
-  }
-  for (const name of REQUIRED) {
-    if (!options[name]) fail(`--${name} is required`, 2);
-  }
+  const options = parseOptions(argv, DEFAULTS, REQUIRED);
   if (!['auto', 'record', 'batch', 'none'].includes(options.commit)) fail(`bad --commit ${options.commit}`, 2);
   if (!['earliest', 'latest'].includes(options['offset-reset'])) fail(`bad --offset-reset ${options['offset-reset']}`, 2);
   if (options['instance-id']) fail('KafkaJS 2.2.4 has no static membership (group.instance.id)', 2);
   return options;
-}
-
-function emit(document) {
-  process.stdout.write(`${JSON.stringify(document)}\n`);
-}
-
-function text(buffer) {
-  return buffer === null || buffer === undefined ? null : buffer.toString('utf8');
 }
 
 async function main() {

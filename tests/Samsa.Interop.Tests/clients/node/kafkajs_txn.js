@@ -12,39 +12,14 @@
 // "consumed": [[partition, offset, key, value]], "group_offsets": {partition: offset}, "errors": [...]}.
 'use strict';
 
-let kafkajs;
-try {
-  kafkajs = require('kafkajs');
-} catch (error) {
-  process.stderr.write(`kafkajs cannot be loaded from ${__dirname} (${error.message}). Run 'npm ci' in ${__dirname}.\n`);
-  process.exit(3);
-}
-const { Kafka, logLevel } = kafkajs;
+const { fail, loadKafkajs, parseOptions, emit, text } = require('./driver_common');
 
-function fail(message, code = 1) {
-  process.stderr.write(`${message}\n`);
-  process.exit(code);
-}
+const { Kafka, logLevel } = loadKafkajs();
 
 function parseArgs(argv) {
-  const options = { timeout: '30' };
-  for (let i = 0; i < argv.length; i += 2) {
-    if (!argv[i].startsWith('--') || i + 1 >= argv.length) fail(`bad argument list: ${argv.join(' ')}`, 2);
-    options[argv[i].slice(2)] = argv[i + 1];
-  }
-  for (const name of ['bootstrap', 'topic', 'source', 'group', 'transactional-id']) {
-    if (!options[name]) fail(`--${name} is required`, 2);
-  }
+  const options = parseOptions(argv, { timeout: '30' }, ['bootstrap', 'topic', 'source', 'group', 'transactional-id']);
   options.timeout = Number(options.timeout);
   return options;
-}
-
-function emit(document) {
-  return new Promise((resolve) => process.stdout.write(`${JSON.stringify(document)}\n`, resolve));
-}
-
-function text(buffer) {
-  return buffer === null || buffer === undefined ? null : buffer.toString('utf8');
 }
 
 // One transaction's send: the records with the offsets the broker gave them. Within one produce request the
