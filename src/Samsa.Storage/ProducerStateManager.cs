@@ -72,17 +72,12 @@ public sealed class ProducerStateManager
 
     public int ProducerCount => _producers.Count;
 
-    public int OngoingTransactionCount => _ongoing.Count;
-
     public bool TryGetProducer(long producerId, out ProducerStateEntry entry) => _producers.TryGetValue(producerId, out entry!);
 
-    /// <summary>The known producers (a copy).</summary>
-    public List<ProducerStateEntry> Producers() => [.. _producers.Values];
-
     /// <summary>
-    /// Checks one batch of an append before anything is written. <paramref name="laterInAppend"/> says another batch
-    /// of the same append came before it (then earlier batches of the append count as written, and duplicates are not
-    /// looked for, as Kafka only dedupes single-batch appends). Returns the error, or NONE with
+    /// Checks one batch of an append before anything is written. <paramref name="multiBatch"/> says the append holds
+    /// more than one batch: then the batches of the append checked before this one count as written, and duplicates
+    /// are not looked for (Kafka only dedupes single-batch appends). Returns the error, or NONE with
     /// <paramref name="duplicate"/> set when the batch was already written.
     /// </summary>
     public ErrorCode Check(in RecordBatchHeader header, ReadOnlySpan<byte> batch, AppendOrigin origin, bool multiBatch,

@@ -112,9 +112,6 @@ public sealed class TransactionIndex : IDisposable
         }
     }
 
-    /// <summary>Removes every entry (before the segment's index is rebuilt from its batches).</summary>
-    public void Reset() => TruncateTo(long.MinValue);
-
     /// <summary>Writes the entries to disk (fsync), when there is a file.</summary>
     public void Flush() => _file?.Flush(flushToDisk: true);
 
