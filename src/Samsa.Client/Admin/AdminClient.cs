@@ -1,3 +1,4 @@
+using Samsa.Client.Network;
 using Samsa.Protocol;
 using Samsa.Protocol.Messages;
 

@@ -1,0 +1,48 @@
+using System.Collections;
+using System.Text;
+
+namespace Samsa.Client;
+
+/// <summary>A record's headers, in order; keys may repeat. Not thread-safe.</summary>
+public sealed class Headers : IEnumerable<Header>
+{
+    private readonly List<Header> _headers = [];
+
+    public int Count => _headers.Count;
+
+    public Header this[int index] => _headers[index];
+
+    public void Add(string key, byte[]? value) => _headers.Add(new Header(key, value));
+
+    public void Add(Header header) => _headers.Add(header);
+
+    /// <summary>The value of the last header with this key.</summary>
+    public bool TryGetLastBytes(string key, out byte[]? value)
+    {
+        for (int i = _headers.Count - 1; i >= 0; i--)
+        {
+            if (_headers[i].Key == key)
+            {
+                value = _headers[i].Value;
+                return true;
+            }
+        }
+        value = null;
+        return false;
+    }
+
+    public byte[]? GetLastBytes(string key) =>
+        TryGetLastBytes(key, out var value) ? value : throw new KeyNotFoundException($"no header '{key}'");
+
+    public void Remove(string key) => _headers.RemoveAll(h => h.Key == key);
+
+    public IEnumerator<Header> GetEnumerator() => _headers.GetEnumerator();
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+    public override string ToString() =>
+        string.Join(",", _headers.Select(h => h.Key + "=" + (h.Value is null ? "null" : Encoding.UTF8.GetString(h.Value))));
+}
+
+/// <summary>One record header: a string key and a nullable byte value.</summary>
+public readonly record struct Header(string Key, byte[]? Value);
