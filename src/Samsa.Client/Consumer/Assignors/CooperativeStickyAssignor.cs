@@ -13,9 +13,10 @@ namespace Samsa.Client.Consumer.Assignors;
 /// that claims it (owned partitions, subscription v1+) with the highest generation (subscription v2+, else
 /// the user data); two claims at the same generation cancel each other, and a claim on a topic the member no
 /// longer subscribes to does not count.</item>
-/// <item>Cooperative: a partition is given only to a member if no other member still claims it. One that
-/// changes hands is first only revoked (left out of everyone's assignment) and is assigned in the follow-up
-/// rebalance the revoking member triggers, so no two members ever fetch it at once.</item>
+/// <item>Cooperative: a member receives a partition now only if it claims it itself or nobody claims it.
+/// One that changes hands is first only revoked (left out of everyone's assignment) and is assigned in the
+/// follow-up rebalance the revoking member triggers, so the new owner never fetches it while the old one
+/// still does.</item>
 /// </list>
 /// Subscription user data is the Java form: the int32 generation of the owned partitions. When decoding
 /// others' user data, librdkafka's sticky form ([topic [partition]] then int32 generation) is understood too.
@@ -178,13 +179,13 @@ public sealed class CooperativeStickyAssignor : IPartitionAssignor
             }
         }
 
-        /// <summary>What member <paramref name="m"/> receives now: its share minus partitions another member still claims.</summary>
+        /// <summary>What member <paramref name="m"/> receives now: its share minus partitions others claim and it does not.</summary>
         public List<TopicPartition> PartitionsGivenNow(int m)
         {
             var result = new List<TopicPartition>(_held[m].Count);
             foreach (var partition in _held[m])
             {
-                if (!ClaimedByOther(partition, m))
+                if (!AwaitsRevocation(partition, m))
                 {
                     result.Add(partition);
                 }
@@ -232,20 +233,9 @@ public sealed class CooperativeStickyAssignor : IPartitionAssignor
         private bool Exists(TopicPartition partition) =>
             _partitionsPerTopic.TryGetValue(partition.Topic, out int count) && partition.Partition >= 0 && partition.Partition < count;
 
-        private bool ClaimedByOther(TopicPartition partition, int m)
-        {
-            if (_claimants.TryGetValue(partition, out var claimants))
-            {
-                foreach (int claimant in claimants)
-                {
-                    if (claimant != m)
-                    {
-                        return true;
-                    }
-                }
-            }
-            return false;
-        }
+        /// <summary>Whether another member claims the partition and <paramref name="m"/> does not, so it must be revoked first.</summary>
+        private bool AwaitsRevocation(TopicPartition partition, int m) =>
+            _claimants.TryGetValue(partition, out var claimants) && !claimants.Contains(m);
 
         private bool IsOwnedBy(TopicPartition partition, int m) => _stickyOwner.TryGetValue(partition, out int owner) && owner == m;
 
