@@ -241,4 +241,30 @@ public sealed class CooperativeStickyAssignorTests
             Assert.True(counts.Max() - counts.Min() <= 1, $"seed {seed}: counts {string.Join(",", counts)}");
         }
     }
+    [Fact]
+    public void Large_group_keeps_every_owned_partition_it_can_when_members_join()
+    {
+        var partitionsPerTopic = Enumerable.Range(0, 20).ToDictionary(t => $"topic{t}", _ => 50);
+        string[] allTopics = partitionsPerTopic.Keys.ToArray();
+        var topics = Enumerable.Range(0, 100).ToDictionary(m => $"member-{m:D3}", _ => allTopics);
+        var group = new GroupSimulation(_assignor, partitionsPerTopic, topics, new Random(1));
+        group.RebalanceUntilComplete("start");
+
+        for (int m = 100; m < 125; m++)
+        {
+            topics[$"member-{m:D3}"] = allTopics;
+        }
+        var before = group.OwnedSnapshot();
+        var after = group.RebalanceUntilComplete("after 25 joined");
+
+        // 1000 partitions over 125 members is 8 each: every old member gives up exactly 2 of its 10.
+        foreach (var (member, assignment) in after)
+        {
+            Assert.Equal(8, assignment.Partitions.Count);
+            if (before[member].Count > 0)
+            {
+                Assert.Equal(8, assignment.Partitions.Intersect(before[member]).Count());
+            }
+        }
+    }
 }

@@ -346,19 +346,7 @@ public sealed class CooperativeStickyAssignor : IPartitionAssignor
             var previous = new int[_memberCount];
             foreach (int source in sources)
             {
-                ShortestChains(source, cost, previous);
-                int sink = -1;
-                for (int m = 0; m < _memberCount; m++)
-                {
-                    if (cost[m] == Unreachable || _held[m].Count > _held[source].Count - 2)
-                    {
-                        continue;
-                    }
-                    if (sink < 0 || cost[m] < cost[sink] || (cost[m] == cost[sink] && _held[m].Count < _held[sink].Count))
-                    {
-                        sink = m;
-                    }
-                }
+                int sink = CheapestChain(source, cost, previous);
                 if (sink >= 0)
                 {
                     for (int m = sink; m != source; m = previous[m])
@@ -373,11 +361,17 @@ public sealed class CooperativeStickyAssignor : IPartitionAssignor
             return false;
         }
 
-        /// <summary>Cheapest chains from <paramref name="source"/> to every member (0-1 breadth-first search over <see cref="LinkCost"/>).</summary>
-        private void ShortestChains(int source, int[] cost, int[] previous)
+        /// <summary>
+        /// The end of the cheapest chain from <paramref name="source"/> to a member holding at least two fewer,
+        /// or -1: a 0-1 breadth-first search over <see cref="LinkCost"/> that extends no chain costing as much
+        /// as the best end found so far (among equally cheap ends, the least loaded is taken).
+        /// </summary>
+        private int CheapestChain(int source, int[] cost, int[] previous)
         {
             Array.Fill(cost, Unreachable);
             Array.Fill(previous, -1);
+            int sinkLimit = _held[source].Count - 2;
+            int sink = -1;
             cost[source] = 0;
             var queue = new LinkedList<int>();
             queue.AddFirst(source);
@@ -391,6 +385,14 @@ public sealed class CooperativeStickyAssignor : IPartitionAssignor
                     continue;
                 }
                 done[from] = true;
+                if (sink >= 0 && cost[from] >= cost[sink])
+                {
+                    break;
+                }
+                if (_held[from].Count <= sinkLimit)
+                {
+                    continue; // a chain ends at the first member that can take a partition
+                }
                 for (int to = 0; to < _memberCount; to++)
                 {
                     if (to == from || done[to])
@@ -412,8 +414,16 @@ public sealed class CooperativeStickyAssignor : IPartitionAssignor
                     {
                         queue.AddLast(to);
                     }
+                    if (_held[to].Count <= sinkLimit && (sink < 0 || cost[to] < cost[sink] || (cost[to] == cost[sink] && IsBetterSink(to, sink))))
+                    {
+                        sink = to;
+                    }
                 }
             }
+            return sink;
         }
+
+        private bool IsBetterSink(int candidate, int current) =>
+            _held[candidate].Count < _held[current].Count || (_held[candidate].Count == _held[current].Count && candidate < current);
     }
 }
