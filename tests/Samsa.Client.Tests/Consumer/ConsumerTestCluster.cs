@@ -29,7 +29,8 @@ internal sealed class ConsumerTestCluster : IAsyncDisposable
 
     public static async Task<ConsumerTestCluster> StartAsync()
     {
-        var broker = await ClientTestBroker.StartAsync();
+        // No initial rebalance delay and short sessions, so group tests take seconds.
+        var broker = await ClientTestBroker.StartAsync(c => c with { GroupInitialRebalanceDelayMs = 0, GroupMinSessionTimeoutMs = 100 });
         var connection = await KafkaConnection.ConnectAsync(broker.BootstrapServers);
         return new ConsumerTestCluster(broker, connection);
     }
