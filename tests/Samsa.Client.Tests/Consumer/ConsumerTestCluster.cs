@@ -17,6 +17,15 @@ internal sealed class ConsumerTestCluster : IAsyncDisposable
 {
     public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
 
+    static ConsumerTestCluster()
+    {
+        // The tests call the consumer's blocking API (as applications do, from their own threads) inside async test
+        // methods, so they hold pool threads the in-process broker and the client's I/O also need; on a 2-core
+        // machine the pool would otherwise grow by one thread every half second.
+        ThreadPool.GetMinThreads(out int workers, out int io);
+        ThreadPool.SetMinThreads(Math.Max(workers, 32), Math.Max(io, 32));
+    }
+
     private ConsumerTestCluster(ClientTestBroker broker, KafkaConnection connection)
     {
         Broker = broker;
