@@ -242,6 +242,29 @@ public sealed class ConsumerFetchTests
     }
 
     [Fact]
+    public async Task Enable_partition_eof_reports_the_end_once_per_arrival_there()
+    {
+        await using var cluster = await ConsumerTestCluster.StartAsync();
+        await cluster.CreateTopicAsync("t", 1);
+        await cluster.ProduceAsync("t", 0, 2);
+        using var consumer = cluster.Consumer(cluster.Config(configure: c => c.EnablePartitionEof = true));
+        consumer.Assign([new TopicPartitionOffset("t", 0, 0)]);
+
+        var results = new List<ConsumeResult<string?, string?>>();
+        Assert.True(ConsumerTestCluster.Eventually(() =>
+        {
+            if (consumer.Consume(TimeSpan.FromMilliseconds(50)) is { } r)
+            {
+                results.Add(r);
+            }
+            return results.Count == 3;
+        }));
+        Assert.Equal([false, false, true], results.Select(r => r.IsPartitionEOF));
+        Assert.Equal(2, results[2].Offset.Value);
+        Assert.Null(consumer.Consume(TimeSpan.FromMilliseconds(300)));
+    }
+
+    [Fact]
     public async Task QueryWatermarkOffsets_returns_the_log_start_and_end()
     {
         await using var cluster = await ConsumerTestCluster.StartAsync();
