@@ -78,6 +78,25 @@ internal sealed class Fetcher : IAsyncDisposable
         }
     }
 
+    /// <summary>True when some partition has no position yet or an error to report; cheap, for every Consume.</summary>
+    public bool NeedsAttention
+    {
+        get
+        {
+            lock (Sync)
+            {
+                foreach (var state in _assigned.Values)
+                {
+                    if (!state.HasPosition || state.PendingError is not null)
+                    {
+                        return true;
+                    }
+                }
+                return false;
+            }
+        }
+    }
+
     public PartitionState? Find(TopicPartition partition)
     {
         lock (Sync)

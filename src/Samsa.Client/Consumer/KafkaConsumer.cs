@@ -274,15 +274,18 @@ internal sealed class KafkaConsumer<TKey, TValue> : IConsumer<TKey, TValue>
                 }
             }
         }
-        ResolvePositions();
-        MaybeAutoCommit();
-        foreach (var state in _fetcher.Partitions)
+        if (_fetcher.NeedsAttention)
         {
-            if (state.PendingError is { } pending)
+            ResolvePositions();
+            foreach (var state in _fetcher.Partitions)
             {
-                throw pending;
+                if (state.PendingError is { } pending)
+                {
+                    throw pending;
+                }
             }
         }
+        MaybeAutoCommit();
     }
 
     private IReadOnlyList<string> MatchTopics(ClusterMetadata metadata)
