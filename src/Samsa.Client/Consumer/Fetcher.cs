@@ -492,7 +492,7 @@ internal sealed class Fetcher : IAsyncDisposable
     private void HandleResponse(BrokerFetchState broker, List<(PartitionState State, int Epoch, long Offset)> partitions,
         ResponseFrame frame, FetchResponse response)
     {
-        var buffer = new FetchResponseBuffer(frame, this, broker);
+        var buffer = new FetchResponseBuffer(frame, OnResponseReleased, broker);
         bool needMetadata = false;
         List<(PartitionState, string)>? outOfRange = null;
         lock (Sync)
