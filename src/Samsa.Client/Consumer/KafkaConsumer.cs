@@ -40,6 +40,9 @@ internal sealed class KafkaConsumer<TKey, TValue> : IConsumer<TKey, TValue>
     private readonly int _autoCommitIntervalMs;
     private readonly int _maxPollRecords;
     private readonly bool _partitionEof;
+    private Task<IReadOnlyList<TopicPartition>>? _join;
+    private CancellationTokenSource? _joinCancel;
+    private List<TopicPartition> _joinOwned = [];
     private List<string> _subscription = [];
     private Regex[] _patterns = [];
     private IReadOnlyList<string> _subscribedTopics = [];
@@ -137,6 +140,7 @@ internal sealed class KafkaConsumer<TKey, TValue> : IConsumer<TKey, TValue>
         ThrowIfClosed();
         if (_subscribed && _coordinator is { } coordinator)
         {
+            CancelJoin();
             GiveUpPartitions();
             Wait(coordinator.LeaveAsync("the consumer unsubscribed", _closing.Token));
         }
@@ -270,7 +274,7 @@ internal sealed class KafkaConsumer<TKey, TValue> : IConsumer<TKey, TValue>
             if (_subscribed)
             {
                 CheckSubscribedTopics(coordinator);
-                if (coordinator.RejoinNeeded)
+                if (coordinator.RejoinNeeded || _join is not null)
                 {
                     Rebalance(coordinator);
                 }
@@ -336,33 +340,55 @@ internal sealed class KafkaConsumer<TKey, TValue> : IConsumer<TKey, TValue>
         }
     }
 
+    /// <summary>
+    /// Starts a rebalance (revoking first with an eager assignor) or finishes the one under way. The join itself runs
+    /// in the background, so Consume keeps its timeout and, with cooperative-sticky, keeps reading the partitions the
+    /// member still owns; once it completes, the next Consume applies the new assignment and runs the callbacks.
+    /// </summary>
     private void Rebalance(ConsumerCoordinator coordinator)
     {
-        var owned = _fetcher.Partitions.Select(p => p.TopicPartition).ToList();
-        if (coordinator.PartitionsLost)
+        if (_join is null)
         {
-            LosePartitions(owned);
-            owned = [];
+            var owned = _fetcher.Partitions.Select(p => p.TopicPartition).ToList();
+            if (coordinator.PartitionsLost)
+            {
+                LosePartitions(owned);
+                owned = [];
+            }
+            else if (!coordinator.IsCooperative && owned.Count > 0)
+            {
+                RevokePartitions(owned);
+                owned = [];
+            }
+            if (_subscribedTopics.Count == 0)
+            {
+                _subscribedTopics = MatchTopics(_cluster.Metadata);
+            }
+            _joinCancel = CancellationTokenSource.CreateLinkedTokenSource(_closing.Token);
+            _joinOwned = owned;
+            _join = coordinator.JoinAsync(_subscribedTopics, owned, _joinCancel.Token);
+            _join.ContinueWith(static (_, state) => ((KafkaConsumer<TKey, TValue>)state!).Wake(), this,
+                CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
-        else if (!coordinator.IsCooperative && owned.Count > 0)
+        if (!_join.IsCompleted)
         {
-            RevokePartitions(owned);
-            owned = [];
+            return;
         }
-        if (_subscribedTopics.Count == 0)
-        {
-            _subscribedTopics = MatchTopics(_cluster.Metadata);
-        }
-        var assigned = Wait(coordinator.JoinAsync(_subscribedTopics, owned, _closing.Token));
+        var join = _join;
+        _join = null;
+        _joinCancel?.Dispose();
+        _joinCancel = null;
+        var assigned = Wait(join);
+        var held = _joinOwned;
         if (coordinator.PartitionsLost)
         {
             // The member id was reset during the join: what it held may already be someone else's.
-            LosePartitions(owned);
-            owned = [];
+            LosePartitions(held);
+            held = [];
         }
         var assignedSet = assigned.ToHashSet();
-        var revoked = owned.Where(p => !assignedSet.Contains(p)).ToList();
-        var added = assigned.Where(p => !owned.Contains(p)).ToList();
+        var revoked = held.Where(p => !assignedSet.Contains(p)).ToList();
+        var added = assigned.Where(p => !held.Contains(p)).ToList();
         if (revoked.Count > 0)
         {
             RevokePartitions(revoked);
@@ -430,6 +456,25 @@ internal sealed class KafkaConsumer<TKey, TValue> : IConsumer<TKey, TValue>
             _revokedHandler?.Invoke(this, positions);
         }
         _fetcher.Remove(partitions);
+    }
+
+    /// <summary>Abandons a join under way (Close, Unsubscribe); the member leaves right after.</summary>
+    private void CancelJoin()
+    {
+        if (_join is { } join)
+        {
+            _joinCancel!.Cancel();
+            try
+            {
+                join.Wait();
+            }
+            catch (AggregateException)
+            {
+            }
+            _join = null;
+            _joinCancel.Dispose();
+            _joinCancel = null;
+        }
     }
 
     /// <summary>Close and Unsubscribe: commit, run the revoked (or lost) handler, drop the partitions.</summary>
@@ -761,6 +806,7 @@ internal sealed class KafkaConsumer<TKey, TValue> : IConsumer<TKey, TValue>
             {
                 if (_subscribed)
                 {
+                    CancelJoin();
                     GiveUpPartitions();
                     Wait(coordinator.LeaveAsync("the consumer is closing", CancellationToken.None));
                 }
