@@ -509,12 +509,27 @@ internal sealed class KafkaConsumer<TKey, TValue> : IConsumer<TKey, TValue>
         {
             return;
         }
+        // Bounded, so a coordinator or leader that does not answer delays Consume by a request timeout, not forever;
+        // the next Consume tries again.
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(_closing.Token);
+        bounded.CancelAfter(_cluster.RequestTimeout);
+        try
+        {
+            ResolvePositions(pending, bounded.Token);
+        }
+        catch (OperationCanceledException) when (!_closing.IsCancellationRequested)
+        {
+        }
+    }
+
+    private void ResolvePositions(List<(PartitionState State, int Epoch, Offset Start)> pending, CancellationToken cancellationToken)
+    {
         var byTimestamp = new List<(PartitionState State, int Epoch, long Timestamp)>();
         var stored = pending.Where(p => p.Start == Offset.Stored || p.Start == Offset.Unset).ToList();
         Dictionary<TopicPartition, (long Offset, int LeaderEpoch)>? committed = null;
         if (stored.Count > 0 && _coordinator is { } coordinator)
         {
-            committed = Wait(coordinator.FetchCommittedAsync(stored.Select(p => p.State.TopicPartition).ToList(), _closing.Token));
+            committed = Wait(coordinator.FetchCommittedAsync(stored.Select(p => p.State.TopicPartition).ToList(), cancellationToken));
         }
         foreach (var (state, epoch, start) in pending)
         {
@@ -549,7 +564,7 @@ internal sealed class KafkaConsumer<TKey, TValue> : IConsumer<TKey, TValue>
         }
         if (byTimestamp.Count > 0)
         {
-            var offsets = Wait(ListOffsetsAsync(byTimestamp.Select(p => (p.State.TopicPartition, p.Timestamp)).ToList(), _closing.Token));
+            var offsets = Wait(ListOffsetsAsync(byTimestamp.Select(p => (p.State.TopicPartition, p.Timestamp)).ToList(), cancellationToken));
             foreach (var (state, epoch, _) in byTimestamp)
             {
                 if (offsets.TryGetValue(state.TopicPartition, out long offset))
@@ -776,7 +791,7 @@ internal sealed class KafkaConsumer<TKey, TValue> : IConsumer<TKey, TValue>
         var list = partitions.ToList();
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(_closing.Token);
         cts.CancelAfter(timeout);
-        var committed = Wait(Coordinator.FetchCommittedAsync(list, cts.Token));
+        var committed = WaitOrTimeout(Coordinator.FetchCommittedAsync(list, cts.Token), "Committed");
         return [.. list.Select(p => new TopicPartitionOffset(p, committed.TryGetValue(p, out var c) && c.Offset >= 0 ? new Offset(c.Offset) : Offset.Unset))];
     }
 
@@ -785,8 +800,8 @@ internal sealed class KafkaConsumer<TKey, TValue> : IConsumer<TKey, TValue>
         ThrowIfClosed();
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(_closing.Token);
         cts.CancelAfter(timeout);
-        var low = Wait(ListOffsetsAsync([(partition, Offset.Beginning.Value)], cts.Token));
-        var high = Wait(ListOffsetsAsync([(partition, Offset.End.Value)], cts.Token));
+        var low = WaitOrTimeout(ListOffsetsAsync([(partition, Offset.Beginning.Value)], cts.Token), "QueryWatermarkOffsets");
+        var high = WaitOrTimeout(ListOffsetsAsync([(partition, Offset.End.Value)], cts.Token), "QueryWatermarkOffsets");
         if (!low.TryGetValue(partition, out long lowOffset) || !high.TryGetValue(partition, out long highOffset))
         {
             throw new KafkaException(ErrorCode.LeaderNotAvailable, $"no watermarks for {partition}: its leader did not answer");
@@ -846,6 +861,18 @@ internal sealed class KafkaConsumer<TKey, TValue> : IConsumer<TKey, TValue>
     private static T Wait<T>(Task<T> task) => task.GetAwaiter().GetResult();
 
     private static void Wait(Task task) => task.GetAwaiter().GetResult();
+
+    private T WaitOrTimeout<T>(Task<T> task, string operation)
+    {
+        try
+        {
+            return task.GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException) when (!_closing.IsCancellationRequested)
+        {
+            throw new KafkaException(ErrorCode.RequestTimedOut, $"{operation} timed out");
+        }
+    }
 
     private ConsumeResult<TKey, TValue> ToResult(in ConsumedRecord record)
     {
