@@ -13,9 +13,10 @@ namespace Samsa.Client.Consumer;
 /// <summary>
 /// The consumer behind <see cref="ConsumerBuilder{TKey,TValue}"/>: a <see cref="Fetcher"/> for the assigned
 /// partitions and, with group.id, a <see cref="ConsumerCoordinator"/> for membership and commits. Everything the
-/// application sees happens on the thread calling Consume: rebalances with their callbacks, resolving start
-/// offsets (OffsetFetch, else auto.offset.reset through ListOffsets), auto-commit every auto.commit.interval.ms,
-/// errors from the background (to the error handler). Not thread-safe apart from <see cref="Close"/> and
+/// application sees happens on the thread calling Consume: rebalance callbacks (the JoinGroup/SyncGroup exchange
+/// between them runs in the background, across Consume calls), resolving start offsets (OffsetFetch, else
+/// auto.offset.reset through ListOffsets), auto-commit every auto.commit.interval.ms, errors from the background
+/// (to the error handler). Not thread-safe apart from <see cref="Close"/> and
 /// <see cref="Dispose"/>, like Kafka's consumers.
 /// </summary>
 internal sealed class KafkaConsumer<TKey, TValue> : IConsumer<TKey, TValue>
