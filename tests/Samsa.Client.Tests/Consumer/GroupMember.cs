@@ -12,7 +12,8 @@ internal sealed class GroupMember : IDisposable
 {
     private readonly Thread _thread;
     private volatile bool _stop;
-    private volatile bool _paused;
+    private readonly ManualResetEventSlim _running = new(true);
+    private readonly ManualResetEventSlim _stopping = new(false);
 
     public GroupMember(string name, ConsumerTestCluster cluster, Config.ConsumerConfig config, IEnumerable<string> topics)
     {
@@ -71,19 +72,15 @@ internal sealed class GroupMember : IDisposable
     }
 
     /// <summary>Stops calling Consume without leaving (a stuck application).</summary>
-    public void Stall() => _paused = true;
+    public void Stall() => _running.Reset();
 
-    public void Unstall() => _paused = false;
+    public void Unstall() => _running.Set();
 
     private void Run()
     {
         while (!_stop)
         {
-            if (_paused)
-            {
-                Thread.Sleep(20);
-                continue;
-            }
+            _running.Wait();
             try
             {
                 if (Consumer.Consume(TimeSpan.FromMilliseconds(50)) is { IsPartitionEOF: false } result)
@@ -98,6 +95,8 @@ internal sealed class GroupMember : IDisposable
             catch (Exception e)
             {
                 Errors.Enqueue(e);
+                // A fatal error repeats on every call; do not spin on it.
+                _stopping.Wait(20);
             }
         }
     }
@@ -106,6 +105,8 @@ internal sealed class GroupMember : IDisposable
     public void Stop(bool close)
     {
         _stop = true;
+        _stopping.Set();
+        _running.Set();
         _thread.Join();
         if (close)
         {
@@ -121,5 +122,7 @@ internal sealed class GroupMember : IDisposable
         {
             Stop(close: false);
         }
+        _running.Dispose();
+        _stopping.Dispose();
     }
 }
