@@ -17,7 +17,7 @@
  * SIGTERM or SIGINT, and exits 0. Set-up failures exit 2 with one line on stderr.
  *
  * What the librdkafka 2.0.2 mock is (read from its rdkafka_mock*.c at tag v2.0.2 and checked
- * against this program; bench/README.md and the interop README repeat it for the client's tests):
+ * against this program; the interop README summarises it):
  *
  * ApiVersions advertises, min..max:
  *   Produce 0..7, Fetch 0..11, ListOffsets 0..5, Metadata 0..2, OffsetCommit 0..7, OffsetFetch 0..5,
@@ -27,13 +27,13 @@
  *   No flexible versions. An ApiVersions v3 request gets error 35 (UNSUPPORTED_VERSION) in a body
  *   that parses neither as v0 nor as v3 (a one-byte count 01, then ApiVersions 0..2, then a
  *   throttle time, no tagged fields): read the error code, ignore the rest and ask again with v0,
- *   as librdkafka does. Nothing else exists: no CreateTopics, DeleteTopics,
- *   CreatePartitions, DescribeConfigs, ListGroups, DescribeGroups, DeleteGroups, DeleteRecords,
+ *   as librdkafka does. Nothing else exists: no CreateTopics, DeleteTopics, CreatePartitions,
+ *   DescribeConfigs, ListGroups, DescribeGroups, DeleteGroups, DeleteRecords,
  *   OffsetForLeaderEpoch, SaslHandshake. A request with an unknown key or an unsupported version
  *   makes the mock close that connection without an answer.
  * Topics: only those created here or auto-created by a Metadata request naming them (the offered
- *   versions have no allow_auto_topic_creation flag, so always) with 4 partitions and replication min(3, BROKERS). Produce
- *   to an unknown topic gets UNKNOWN_TOPIC_OR_PARTITION.
+ *   versions have no allow_auto_topic_creation flag, so always) with 4 partitions and replication
+ *   min(3, BROKERS). Produce to an unknown topic gets UNKNOWN_TOPIC_OR_PARTITION.
  * Produce: record batches of magic 2 only (older message sets get UNSUPPORTED_VERSION). A batch is
  *   stored as sent, not decompressed or checked (no CRC check), so every compression codec passes
  *   through. Each partition keeps at most about 5 MB or 100,000 batches; older batches are dropped
@@ -46,7 +46,8 @@
  *   watermark and aborted_transactions is always empty.
  * ListOffsets: earliest (-2) and latest (-1) only; a timestamp gives offset -1. In v4 and v5 the
  *   response's leader_epoch is written as 8 bytes instead of 4, so a client that negotiates
- *   ListOffsets v4 or v5 misreads the response; v1..v3 are correct (librdkafka 2.0.2 itself asks for at most v2).
+ *   ListOffsets v4 or v5 misreads the response; v1..v3 are correct (librdkafka 2.0.2 itself asks
+ *   for at most v2).
  * Consumer groups: FindCoordinator, JoinGroup, SyncGroup, Heartbeat, LeaveGroup, OffsetCommit and
  *   OffsetFetch work, with several members and rebalances. The first join of an empty group waits
  *   3 s for more members; the group uses the leader's first protocol (assignor) name; no
@@ -90,7 +91,8 @@ static void die(const char *what, const char *detail) {
 }
 
 static void usage(void) {
-    fprintf(stderr, "usage: rdkmock [-b BROKERS] [-t TOPIC:PARTITIONS[:REPLICAS]]... [-d DEBUG] [--ignore-stdin]\n");
+    fprintf(stderr,
+            "usage: rdkmock [-b BROKERS] [-t TOPIC:PARTITIONS[:REPLICAS]]... [-d DEBUG] [--ignore-stdin]\n");
     exit(2);
 }
 
