@@ -53,11 +53,12 @@
  *   3 s for more members. A later rebalance (a member joins, rejoins or leaves a stable group)
  *   keeps the join phase open for session.timeout.ms - 1 s even when every member has rejoined:
  *   with session.timeout.ms=10000 a second confluent-kafka-python consumer got its partitions 18 s
- *   after subscribing (two such rounds), so tests with rebalances want a short session.timeout.ms. The
- *   group uses the leader's first protocol (assignor) name; there is no MEMBER_ID_REQUIRED round
- *   (an unknown non-empty member id is simply added); group.instance.id is read but not honoured. OffsetCommit from a
- *   client that is not a member of an existing group gets UNKNOWN_MEMBER_ID; to a group that was
- *   never joined it is stored (commits without a group work). No DescribeGroups or ListGroups.
+ *   after subscribing (two such rounds), so tests with rebalances want a short session.timeout.ms.
+ *   The group uses the leader's first protocol (assignor) name; there is no MEMBER_ID_REQUIRED
+ *   round (an unknown non-empty member id is simply added); group.instance.id is read but not
+ *   honoured. OffsetCommit from a client that is not a member of an existing group gets
+ *   UNKNOWN_MEMBER_ID; to a group that was never joined it is stored (commits without a group
+ *   work). No DescribeGroups or ListGroups.
  * Idempotence and transactions: InitProducerId hands out producer ids; sequence numbers are
  *   checked (OUT_OF_ORDER_SEQUENCE_NUMBER, duplicates acknowledged and dropped) only for
  *   transactional producers, not for plain idempotent ones. AddPartitionsToTxn, AddOffsetsToTxn,
