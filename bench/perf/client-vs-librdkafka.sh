@@ -25,7 +25,7 @@
 #
 # Settings (environment):
 #   REPS=3                            repetitions; the table shows medians
-#   CASES="100:2000000 1024:500000"   SIZE:COUNT pairs
+#   CASES="100:3000000 1024:1000000"  SIZE:COUNT pairs
 #   ACKS_LIST="1 all"                 producer acks settings
 #   PARTITIONS_LIST="1 6"             partitions per topic
 #   LINGER_MS=5 BATCH_SIZE=1000000    producer linger.ms and batch.size, for both clients
@@ -42,7 +42,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 HERE="$ROOT/bench/perf"
 
 REPS="${REPS:-3}"
-CASES="${CASES:-100:2000000 1024:500000}"
+CASES="${CASES:-100:3000000 1024:1000000}"
 ACKS_LIST="${ACKS_LIST:-1 all}"
 PARTITIONS_LIST="${PARTITIONS_LIST:-1 6}"
 LINGER_MS="${LINGER_MS:-5}"
