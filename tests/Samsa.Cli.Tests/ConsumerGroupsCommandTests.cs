@@ -1,3 +1,4 @@
+using Samsa.Client.Network;
 using Samsa.Broker;
 using Samsa.Broker.Config;
 using Samsa.Cli.Commands;

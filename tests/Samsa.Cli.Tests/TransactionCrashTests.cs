@@ -1,3 +1,4 @@
+using Samsa.Client.Network;
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Samsa.Client;
