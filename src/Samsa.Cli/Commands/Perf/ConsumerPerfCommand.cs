@@ -1,0 +1,224 @@
+using System.Globalization;
+using Samsa.Client;
+using Samsa.Client.Config;
+using Samsa.Client.Consumer;
+
+namespace Samsa.Cli.Commands.Perf;
+
+/// <summary>
+/// `samsa perf consume`: kafka-consumer-perf-test. Subscribes a group to the topic (from the earliest offset unless
+/// --from-latest), reads until --messages records have arrived or none has for --timeout ms, counting key and value
+/// bytes, and prints Kafka's CSV header and summary line (and interval lines with --show-detailed-stats).
+/// </summary>
+internal static class ConsumerPerfCommand
+{
+    public const string Usage = """
+        Usage: samsa perf consume --bootstrap-server HOST:PORT --topic TOPIC --messages N [--group G] [--timeout MS]
+                                  [--from-latest] [--fetch-size BYTES] [--reporting-interval MS]
+                                  [--consumer-props key=value ...] [--consumer.config FILE]
+                                  [--show-detailed-stats] [--hide-header] [--print-metrics]
+          Like kafka-consumer-perf-test:
+            start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec, rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec
+            2026-01-01 10:00:00:000, 2026-01-01 10:00:01:250, 95.3674, 76.2939, 1000000, 800000.0000, 120, 1130, 84.3960, 884955.7522
+          (times yyyy-MM-dd HH:mm:ss:SSS, MB = 1024*1024 bytes of keys and values). --timeout (default 10000) is the longest
+          wait between records; the run ends early with a WARNING line when it passes.
+        """;
+
+    private static readonly HashSet<string> Flags = new(StringComparer.Ordinal)
+    {
+        "--from-latest", "--show-detailed-stats", "--hide-header", "--print-metrics",
+    };
+
+    private static readonly HashSet<string> MultiValued = new(StringComparer.Ordinal) { "--consumer-props" };
+
+    internal sealed record Options(
+        string Topic,
+        long Messages,
+        long TimeoutMs,
+        long ReportingIntervalMs,
+        bool ShowDetailedStats,
+        bool HideHeader,
+        bool PrintMetrics,
+        List<KeyValuePair<string, string>> ConsumerProperties);
+
+    internal static Options Parse(string[] args)
+    {
+        var a = new Arguments(args, Flags, MultiValued);
+        string? bootstrap = a.Get("--bootstrap-server");
+        string topic = a.Require("--topic");
+        long messages = a.GetLong("--messages") ?? throw new UsageException("missing required option --messages");
+        string group = a.Get("--group") ?? "perf-consumer-" + Random.Shared.Next(100_000).ToString(CultureInfo.InvariantCulture);
+        long timeout = a.GetLong("--timeout") ?? 10_000;
+        long interval = a.GetLong("--reporting-interval") ?? 5_000;
+        int? fetchSize = a.GetInt("--fetch-size");
+        bool fromLatest = a.Has("--from-latest");
+        bool detailed = a.Has("--show-detailed-stats");
+        bool hideHeader = a.Has("--hide-header");
+        bool printMetrics = a.Has("--print-metrics");
+        var properties = ClientProperties.Collect(a.Get("--consumer.config"), a.GetAll("--consumer-props"), "--consumer-props");
+        if (a.Positional.Count > 0)
+        {
+            throw new UsageException($"unexpected argument '{a.Positional[0]}'");
+        }
+        a.RejectUnknown();
+        if (messages <= 0)
+        {
+            throw new UsageException("--messages should be greater than zero");
+        }
+        if (timeout <= 0)
+        {
+            throw new UsageException("--timeout should be greater than zero");
+        }
+        if (interval <= 0)
+        {
+            throw new UsageException("--reporting-interval should be greater than zero");
+        }
+        if (fetchSize <= 0)
+        {
+            throw new UsageException("--fetch-size should be greater than zero");
+        }
+        var defaults = new List<KeyValuePair<string, string>>
+        {
+            new("client.id", "perf-consumer-client"),
+            new("auto.offset.reset", fromLatest ? "latest" : "earliest"),
+        };
+        if (fetchSize is not null)
+        {
+            defaults.Add(new("max.partition.fetch.bytes", fetchSize.Value.ToString(CultureInfo.InvariantCulture)));
+        }
+        properties.InsertRange(0, defaults);
+        properties.Add(new("group.id", group));
+        if (bootstrap is not null)
+        {
+            properties.Add(new("bootstrap.servers", bootstrap));
+        }
+        if (!properties.Exists(p => p.Key is "bootstrap.servers" or "metadata.broker.list"))
+        {
+            throw new UsageException("missing required option --bootstrap-server (or bootstrap.servers in --consumer-props or --consumer.config)");
+        }
+        return new Options(topic, messages, timeout, interval, detailed, hideHeader, printMetrics, properties);
+    }
+
+    public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, bool interactive, TimeProvider? time = null)
+    {
+        var options = Parse(args);
+        time ??= TimeProvider.System;
+        var zone = time.LocalTimeZone;
+        if (!options.HideHeader)
+        {
+            output.WriteLine(ConsumerPerfReport.Header(options.ShowDetailedStats));
+        }
+        using var consumer = ConsumerFactory.Create(new ConsumerConfig(options.ConsumerProperties));
+        var progress = new ProgressBar(output, interactive, time, options.Messages, "messages");
+        var counter = new RecordCounter();
+        long startMs = Now(time);
+        long joinTimeMs = 0;
+        bool assigned = false;
+        consumer.Subscribe(options.Topic);
+        long nowMs = startMs;
+        long lastReportMs = startMs;
+        long lastConsumedMs = startMs;
+        long lastBytes = 0;
+        long lastMessages = 0;
+        long joinTimeInInterval = 0;
+        try
+        {
+            while (counter.Messages < options.Messages && nowMs - lastConsumedMs <= options.TimeoutMs)
+            {
+                int read = Poll(consumer, counter, TimeSpan.FromMilliseconds(100));
+                nowMs = Now(time);
+                if (!assigned && consumer.Assignment.Count > 0)
+                {
+                    assigned = true;
+                    joinTimeMs = nowMs - startMs;
+                    joinTimeInInterval = joinTimeMs;
+                }
+                if (read > 0)
+                {
+                    lastConsumedMs = nowMs;
+                }
+                if (nowMs - lastReportMs >= options.ReportingIntervalMs)
+                {
+                    if (options.ShowDetailedStats)
+                    {
+                        progress.WriteLine(ConsumerPerfReport.Interval(lastReportMs, nowMs, zone, counter.Bytes, lastBytes, counter.Messages, lastMessages, joinTimeInInterval));
+                    }
+                    joinTimeInInterval = 0;
+                    lastReportMs = nowMs;
+                    lastBytes = counter.Bytes;
+                    lastMessages = counter.Messages;
+                }
+                progress.Update(counter.Messages);
+            }
+        }
+        catch (KafkaException e)
+        {
+            progress.Clear();
+            error.WriteLine($"samsa: {e.Message}");
+            return Task.FromResult(1);
+        }
+        progress.Clear();
+        if (counter.Messages < options.Messages)
+        {
+            output.WriteLine(ConsumerPerfReport.TimeoutWarning(options.TimeoutMs));
+        }
+        long endMs = Now(time);
+        consumer.Close();
+        if (!options.ShowDetailedStats)
+        {
+            output.WriteLine(ConsumerPerfReport.Summary(startMs, endMs, zone, counter.Bytes, counter.Messages, joinTimeMs));
+        }
+        if (options.PrintMetrics)
+        {
+            PrintMetrics(output, counter, (endMs - startMs) / 1000.0);
+        }
+        return Task.FromResult(0);
+    }
+
+    private static long Now(TimeProvider time) => time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>Reads what arrived within <paramref name="timeout"/> and counts it; returns the records read.</summary>
+    private static int Poll(IConsumer<byte[]?, byte[]?> consumer, RecordCounter counter, TimeSpan timeout)
+    {
+        var result = consumer.Consume(timeout);
+        if (result is null || result.IsPartitionEOF)
+        {
+            return 0;
+        }
+        counter.Add(result.Message.Key?.Length ?? 0, result.Message.Value?.Length ?? 0);
+        return 1;
+    }
+
+    private static void PrintMetrics(TextWriter output, RecordCounter counter, double seconds)
+    {
+        const string Tags = "{client-id=perf-consumer-client}";
+        var metrics = new (string Name, double Value)[]
+        {
+            ($"consumer-fetch-manager-metrics:bytes-consumed-rate:{Tags}", counter.Bytes / seconds),
+            ($"consumer-fetch-manager-metrics:bytes-consumed-total:{Tags}", counter.Bytes),
+            ($"consumer-fetch-manager-metrics:records-consumed-rate:{Tags}", counter.Messages / seconds),
+            ($"consumer-fetch-manager-metrics:records-consumed-total:{Tags}", counter.Messages),
+        };
+        int width = metrics.Max(m => m.Name.Length);
+        output.WriteLine();
+        output.WriteLine(string.Format(CultureInfo.InvariantCulture, "{0}   {1}", "Metric Name".PadRight(width), "Value"));
+        foreach (var (name, value) in metrics)
+        {
+            output.WriteLine(string.Format(CultureInfo.InvariantCulture, "{0} : {1:F3}", name.PadRight(width), value));
+        }
+    }
+
+    /// <summary>Counts records and their key and value bytes. Not thread-safe: the consuming thread owns it.</summary>
+    internal sealed class RecordCounter
+    {
+        public long Messages { get; private set; }
+
+        public long Bytes { get; private set; }
+
+        public void Add(int keyBytes, int valueBytes)
+        {
+            Messages++;
+            Bytes += keyBytes + valueBytes;
+        }
+    }
+}
