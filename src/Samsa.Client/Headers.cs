@@ -1,20 +1,22 @@
 using System.Collections;
+using System.Runtime.InteropServices;
 using System.Text;
+using Samsa.Protocol.Records;
 
 namespace Samsa.Client;
 
 /// <summary>A record's headers, in order; keys may repeat. Not thread-safe.</summary>
-public sealed class Headers : IEnumerable<Header>
+public sealed class Headers : IEnumerable<RecordHeader>
 {
-    private readonly List<Header> _headers = [];
+    private readonly List<RecordHeader> _headers = [];
 
     public int Count => _headers.Count;
 
-    public Header this[int index] => _headers[index];
+    public RecordHeader this[int index] => _headers[index];
 
-    public void Add(string key, byte[]? value) => _headers.Add(new Header(key, value));
+    public void Add(string key, byte[]? value) => _headers.Add(new RecordHeader(key, value));
 
-    public void Add(Header header) => _headers.Add(header);
+    public void Add(RecordHeader header) => _headers.Add(header);
 
     /// <summary>The value of the last header with this key.</summary>
     public bool TryGetLastBytes(string key, out byte[]? value)
@@ -36,13 +38,13 @@ public sealed class Headers : IEnumerable<Header>
 
     public void Remove(string key) => _headers.RemoveAll(h => h.Key == key);
 
-    public IEnumerator<Header> GetEnumerator() => _headers.GetEnumerator();
+    /// <summary>The headers as a span, for writing them without a copy.</summary>
+    public ReadOnlySpan<RecordHeader> AsSpan() => CollectionsMarshal.AsSpan(_headers);
+
+    public IEnumerator<RecordHeader> GetEnumerator() => _headers.GetEnumerator();
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
     public override string ToString() =>
         string.Join(",", _headers.Select(h => h.Key + "=" + (h.Value is null ? "null" : Encoding.UTF8.GetString(h.Value))));
 }
-
-/// <summary>One record header: a string key and a nullable byte value.</summary>
-public readonly record struct Header(string Key, byte[]? Value);

@@ -3,6 +3,14 @@ namespace Samsa.Protocol;
 /// <summary>Kafka's wire error codes. Clients branch on these, so each handler returns the exact one Kafka does.</summary>
 public enum ErrorCode : short
 {
+    // Errors a client raises itself and never sends (librdkafka's local codes, same numbers).
+    LocalFatal = -150,
+    LocalPurged = -152,
+    LocalState = -172,
+    LocalQueueFull = -184,
+    LocalMessageTimedOut = -192,
+    LocalTransport = -195,
+
     UnknownServerError = -1,
     None = 0,
     OffsetOutOfRange = 1,

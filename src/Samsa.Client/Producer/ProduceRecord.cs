@@ -1,3 +1,5 @@
+using Samsa.Protocol.Records;
+
 namespace Samsa.Client.Producer;
 
 /// <summary>
@@ -30,5 +32,5 @@ public readonly ref struct ProduceRecord
     /// <summary>Milliseconds since the Unix epoch, or -1 for the time of Produce.</summary>
     public long TimestampMs { get; init; } = -1;
 
-    public IReadOnlyList<Header>? Headers { get; init; }
+    public ReadOnlySpan<RecordHeader> Headers { get; init; }
 }

@@ -144,6 +144,15 @@ public sealed class RecordBatchBuilder : IDisposable
         writer.Advance(written);
     }
 
+    /// <summary>
+    /// The finished batch in the builder's own buffer: no copy. Valid until the next Append, Reset or Dispose.
+    /// </summary>
+    public Memory<byte> Build()
+    {
+        FillHeader();
+        return _buffer.AsMemory(0, _length);
+    }
+
     /// <summary>The finished batch as a new array.</summary>
     public byte[] ToArray()
     {
