@@ -1,4 +1,3 @@
-using Samsa.Client;
 using Samsa.Client.Config;
 using Samsa.Client.Consumer;
 
@@ -7,7 +6,8 @@ namespace Samsa.Cli.Commands;
 /// <summary>Builds the raw-bytes consumers the tools use. Stateless.</summary>
 internal static class ConsumerFactory
 {
-    /// <summary>A consumer of byte keys and values; a bad setting throws <see cref="ArgumentException"/> naming it.</summary>
-    public static IConsumer<byte[]?, byte[]?> Create(ConsumerConfig config) =>
-        throw new NotImplementedException("the consumer is not merged yet");
+    /// <summary>A builder of byte-key, byte-value consumers; Build throws <see cref="ArgumentException"/> naming a bad setting.</summary>
+    public static ConsumerBuilder<byte[]?, byte[]?> Builder(ConsumerConfig config) => new(config);
+
+    public static IConsumer<byte[]?, byte[]?> Create(ConsumerConfig config) => Builder(config).Build();
 }

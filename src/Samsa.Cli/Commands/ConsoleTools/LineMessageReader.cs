@@ -1,5 +1,5 @@
 using System.Text;
-using Samsa.Client;
+using Samsa.Protocol.Records;
 
 namespace Samsa.Cli.Commands.ConsoleTools;
 
@@ -59,7 +59,7 @@ internal sealed class LineMessageReader
     }
 
     /// <summary>One line turned into a record; null key or value stands for a null on the wire.</summary>
-    public readonly record struct LineRecord(byte[]? Key, byte[]? Value, IReadOnlyList<Header>? Headers);
+    public readonly record struct LineRecord(byte[]? Key, byte[]? Value, RecordHeader[]? Headers);
 
     /// <summary>Parses the next line; throws <see cref="FormatException"/> for a malformed one unless ignore.error is set.</summary>
     public LineRecord Parse(string line)
@@ -90,9 +90,9 @@ internal sealed class LineMessageReader
         return line[start..index];
     }
 
-    private List<Header> SplitHeaders(string headers)
+    private RecordHeader[] SplitHeaders(string headers)
     {
-        var result = new List<Header>();
+        var result = new List<RecordHeader>();
         foreach (string pair in headers.Split(_headersSeparator))
         {
             int i = pair.IndexOf(_headersKeySeparator, StringComparison.Ordinal);
@@ -100,7 +100,7 @@ internal sealed class LineMessageReader
             {
                 if (_ignoreError)
                 {
-                    result.Add(new Header(pair, null));
+                    result.Add(new RecordHeader(pair, null));
                     continue;
                 }
                 throw new FormatException($"No header key separator found in pair '{pair}' on line number {_lineNumber}");
@@ -111,9 +111,9 @@ internal sealed class LineMessageReader
                 throw new FormatException($"Header keys should not be equal to the null marker '{_nullMarker}' as they can't be null");
             }
             string value = pair[(i + _headersKeySeparator.Length)..];
-            result.Add(new Header(key, value == _nullMarker ? null : Encoding.UTF8.GetBytes(value)));
+            result.Add(new RecordHeader(key, value == _nullMarker ? null : Encoding.UTF8.GetBytes(value)));
         }
-        return result;
+        return [.. result];
     }
 
     private static bool IsTrue(IReadOnlyDictionary<string, string> properties, string key) =>

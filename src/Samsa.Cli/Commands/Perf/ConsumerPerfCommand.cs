@@ -2,6 +2,7 @@ using System.Globalization;
 using Samsa.Client;
 using Samsa.Client.Config;
 using Samsa.Client.Consumer;
+using Samsa.Protocol;
 
 namespace Samsa.Cli.Commands.Perf;
 
@@ -108,31 +109,26 @@ internal static class ConsumerPerfCommand
         {
             output.WriteLine(ConsumerPerfReport.Header(options.ShowDetailedStats));
         }
-        using var consumer = ConsumerFactory.Create(new ConsumerConfig(options.ConsumerProperties));
+        long startMs = Now(time);
+        var rebalance = new RebalanceTimer(time, startMs);
+        using var consumer = ConsumerFactory.Builder(new ConsumerConfig(options.ConsumerProperties))
+            .SetPartitionsAssignedHandler((_, partitions) => rebalance.Assigned(partitions))
+            .SetPartitionsRevokedHandler((_, partitions) => rebalance.Revoked(partitions))
+            .Build();
         var progress = new ProgressBar(output, interactive, time, options.Messages, "messages");
         var counter = new RecordCounter();
-        long startMs = Now(time);
-        long joinTimeMs = 0;
-        bool assigned = false;
         consumer.Subscribe(options.Topic);
         long nowMs = startMs;
         long lastReportMs = startMs;
         long lastConsumedMs = startMs;
         long lastBytes = 0;
         long lastMessages = 0;
-        long joinTimeInInterval = 0;
         try
         {
             while (counter.Messages < options.Messages && nowMs - lastConsumedMs <= options.TimeoutMs)
             {
-                int read = Poll(consumer, counter, TimeSpan.FromMilliseconds(100));
+                int read = consumer.ConsumeBatch(counter, PollTimeout);
                 nowMs = Now(time);
-                if (!assigned && consumer.Assignment.Count > 0)
-                {
-                    assigned = true;
-                    joinTimeMs = nowMs - startMs;
-                    joinTimeInInterval = joinTimeMs;
-                }
                 if (read > 0)
                 {
                     lastConsumedMs = nowMs;
@@ -141,9 +137,9 @@ internal static class ConsumerPerfCommand
                 {
                     if (options.ShowDetailedStats)
                     {
-                        progress.WriteLine(ConsumerPerfReport.Interval(lastReportMs, nowMs, zone, counter.Bytes, lastBytes, counter.Messages, lastMessages, joinTimeInInterval));
+                        progress.WriteLine(ConsumerPerfReport.Interval(lastReportMs, nowMs, zone, counter.Bytes, lastBytes, counter.Messages, lastMessages, rebalance.JoinTimeMsInInterval));
                     }
-                    joinTimeInInterval = 0;
+                    rebalance.StartInterval();
                     lastReportMs = nowMs;
                     lastBytes = counter.Bytes;
                     lastMessages = counter.Messages;
@@ -166,7 +162,7 @@ internal static class ConsumerPerfCommand
         consumer.Close();
         if (!options.ShowDetailedStats)
         {
-            output.WriteLine(ConsumerPerfReport.Summary(startMs, endMs, zone, counter.Bytes, counter.Messages, joinTimeMs));
+            output.WriteLine(ConsumerPerfReport.Summary(startMs, endMs, zone, counter.Bytes, counter.Messages, rebalance.JoinTimeMs));
         }
         if (options.PrintMetrics)
         {
@@ -175,19 +171,9 @@ internal static class ConsumerPerfCommand
         return Task.FromResult(0);
     }
 
-    private static long Now(TimeProvider time) => time.GetUtcNow().ToUnixTimeMilliseconds();
+    private static readonly TimeSpan PollTimeout = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>Reads what arrived within <paramref name="timeout"/> and counts it; returns the records read.</summary>
-    private static int Poll(IConsumer<byte[]?, byte[]?> consumer, RecordCounter counter, TimeSpan timeout)
-    {
-        var result = consumer.Consume(timeout);
-        if (result is null || result.IsPartitionEOF)
-        {
-            return 0;
-        }
-        counter.Add(result.Message.Key?.Length ?? 0, result.Message.Value?.Length ?? 0);
-        return 1;
-    }
+    private static long Now(TimeProvider time) => time.GetUtcNow().ToUnixTimeMilliseconds();
 
     private static void PrintMetrics(TextWriter output, RecordCounter counter, double seconds)
     {
@@ -208,17 +194,59 @@ internal static class ConsumerPerfCommand
         }
     }
 
-    /// <summary>Counts records and their key and value bytes. Not thread-safe: the consuming thread owns it.</summary>
-    internal sealed class RecordCounter
+    /// <summary>
+    /// Counts records and their key and value bytes as <see cref="IConsumer{TKey, TValue}.ConsumeBatch"/> hands them
+    /// over, allocating nothing. Not thread-safe: the consuming thread owns it.
+    /// </summary>
+    internal sealed class RecordCounter : IRecordVisitor
     {
         public long Messages { get; private set; }
 
         public long Bytes { get; private set; }
 
-        public void Add(int keyBytes, int valueBytes)
+        public void OnRecord(in ConsumedRecord record)
         {
             Messages++;
-            Bytes += keyBytes + valueBytes;
+            Bytes += record.Key.Length + record.Value.Length;
         }
+    }
+
+    /// <summary>
+    /// Time spent joining the group, as Kafka's tool measures it: from the start (or from the revocation that
+    /// emptied the assignment) to the next assignment. Not thread-safe: the handlers run on the consuming thread.
+    /// </summary>
+    internal sealed class RebalanceTimer(TimeProvider time, long startMs)
+    {
+        private readonly HashSet<TopicPartition> _assigned = [];
+        private long _joinStartMs = startMs;
+
+        public long JoinTimeMs { get; private set; }
+
+        public long JoinTimeMsInInterval { get; private set; }
+
+        public void Assigned(List<TopicPartition> partitions)
+        {
+            if (_assigned.Count == 0)
+            {
+                long elapsed = time.GetUtcNow().ToUnixTimeMilliseconds() - _joinStartMs;
+                JoinTimeMs += elapsed;
+                JoinTimeMsInInterval += elapsed;
+            }
+            _assigned.UnionWith(partitions);
+        }
+
+        public void Revoked(List<TopicPartitionOffset> partitions)
+        {
+            foreach (var p in partitions)
+            {
+                _assigned.Remove(p.TopicPartition);
+            }
+            if (_assigned.Count == 0)
+            {
+                _joinStartMs = time.GetUtcNow().ToUnixTimeMilliseconds();
+            }
+        }
+
+        public void StartInterval() => JoinTimeMsInInterval = 0;
     }
 }
