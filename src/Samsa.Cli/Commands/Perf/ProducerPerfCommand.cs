@@ -119,11 +119,12 @@ internal static class ProducerPerfCommand
                     long sendTimestamp = time.GetTimestamp();
                     handler.Sending(i, clock.ToMicros(sendTimestamp), payload.Length);
                     producer.Produce(new ProduceRecord(topic, payload), handler, i);
-                    if (throttler.ShouldThrottle(i, sendTimestamp))
+                    bool throttled = throttler.ShouldThrottle(i, sendTimestamp);
+                    if (throttled)
                     {
                         throttler.Throttle();
                     }
-                    if ((i & 1023) == 0)
+                    if (throttled || (i & 1023) == 0)
                     {
                         progress.Update(stats.Count);
                     }
