@@ -40,9 +40,20 @@ public sealed class ConsoleCommandParsingTests
     [InlineData("--timeout-ms", "-3")]
     [InlineData("--isolation-level", "dirty")]
     [InlineData("--consumer-property", "nope")]
+    [InlineData("--include", "a.*")]
     public void Console_consumer_bad_arguments_are_usage_errors(params string[] extra)
     {
         Assert.Throws<UsageException>(() => ConsoleConsumerCommand.Parse([.. Base, .. extra]));
+    }
+
+    [Fact]
+    public void Include_subscribes_to_whole_names_matching_the_pattern()
+    {
+        var options = ConsoleConsumerCommand.Parse(["--bootstrap-server", "h:1", "--include", "orders-.*"]);
+        Assert.Equal("^(?:orders-.*)$", options.Topic);
+        Assert.Equal("^orders", ConsumerPerfCommand.Parse(["--bootstrap-server", "h:1", "--include", "^orders", "--messages", "1"]).Topic);
+        Assert.Throws<UsageException>(() => ConsumerPerfCommand.Parse(["--bootstrap-server", "h:1", "--include", "(", "--messages", "1"]));
+        Assert.Throws<UsageException>(() => ConsumerPerfCommand.Parse(["--bootstrap-server", "h:1", "--messages", "1"]));
     }
 
     [Fact]

@@ -8,9 +8,16 @@ public sealed class EndToEndLatencyCommandTests
     [Fact]
     public void Results_are_kafkas_two_lines()
     {
-        var latencies = Enumerable.Range(0, 1000).Select(i => (long)(999 - i)).ToArray();
+        var latencies = Enumerable.Range(0, 1000).Select(i => 999 - i + 0.25).ToArray();
         double total = latencies.Sum() + 0.5;
-        Assert.Equal(["Avg latency: 499.5005 ms", "Percentiles: 50th = 500, 99th = 990, 99.9th = 999"], EndToEndLatencyCommand.Results(total, latencies));
+        Assert.Equal(["Avg latency: 499.7505 ms", "Percentiles: 50th = 500, 99th = 990, 99.9th = 999"], EndToEndLatencyCommand.Results(total, latencies));
+    }
+
+    [Fact]
+    public void Precise_results_keep_three_decimals()
+    {
+        var latencies = new[] { 0.2345, 0.1, 0.9, 0.3 };
+        Assert.Equal("Percentiles: 50th = 0.300, 99th = 0.900, 99.9th = 0.900", EndToEndLatencyCommand.Results(1.5345, latencies, precise: true)[1]);
     }
 
     [Fact]

@@ -17,7 +17,7 @@ namespace Samsa.Cli.Commands.ConsoleTools;
 internal static class ConsoleConsumerCommand
 {
     public const string Usage = """
-        Usage: samsa consume --bootstrap-server HOST:PORT --topic TOPIC
+        Usage: samsa consume --bootstrap-server HOST:PORT (--topic TOPIC | --include REGEX)
                              [--from-beginning] [--partition P [--offset earliest|latest|N]] [--group G]
                              [--max-messages N] [--timeout-ms MS] [--isolation-level read_committed|read_uncommitted]
                              [--property print.key=true] [--property print.timestamp=true] [--property print.partition=true]
@@ -32,6 +32,7 @@ internal static class ConsoleConsumerCommand
     private static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "--from-beginning" };
     private static readonly HashSet<string> MultiValued = new(StringComparer.Ordinal) { "--consumer-props" };
 
+    /// <param name="Topic">A topic name, or a '^' pattern from --include.</param>
     internal sealed record Options(
         string Topic,
         int? Partition,
@@ -45,7 +46,8 @@ internal static class ConsoleConsumerCommand
     {
         var a = new Arguments(args, Flags, MultiValued);
         string bootstrap = a.Require("--bootstrap-server");
-        string topic = a.Require("--topic");
+        string? topicName = a.Get("--topic");
+        string topic = ConsumerFactory.Subscription(topicName, a.Get("--include"));
         bool fromBeginning = a.Has("--from-beginning");
         int? partition = a.GetInt("--partition");
         string? offsetText = a.Get("--offset");
@@ -69,6 +71,10 @@ internal static class ConsoleConsumerCommand
         if (partition < 0)
         {
             throw new UsageException("--partition must not be negative");
+        }
+        if (partition is not null && topicName is null)
+        {
+            throw new UsageException("--partition needs --topic");
         }
         if (offsetText is not null && partition is null)
         {

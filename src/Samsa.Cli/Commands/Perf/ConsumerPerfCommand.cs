@@ -14,7 +14,7 @@ namespace Samsa.Cli.Commands.Perf;
 internal static class ConsumerPerfCommand
 {
     public const string Usage = """
-        Usage: samsa perf consume --bootstrap-server HOST:PORT --topic TOPIC --messages N [--group G] [--timeout MS]
+        Usage: samsa perf consume --bootstrap-server HOST:PORT (--topic TOPIC | --include REGEX) --messages N [--group G] [--timeout MS]
                                   [--from-latest] [--fetch-size BYTES] [--reporting-interval MS]
                                   [--consumer-props key=value ...] [--consumer.config FILE]
                                   [--show-detailed-stats] [--hide-header] [--print-metrics]
@@ -32,6 +32,7 @@ internal static class ConsumerPerfCommand
 
     private static readonly HashSet<string> MultiValued = new(StringComparer.Ordinal) { "--consumer-props" };
 
+    /// <param name="Topic">A topic name, or a '^' pattern from --include.</param>
     internal sealed record Options(
         string Topic,
         long Messages,
@@ -46,7 +47,7 @@ internal static class ConsumerPerfCommand
     {
         var a = new Arguments(args, Flags, MultiValued);
         string? bootstrap = a.Get("--bootstrap-server");
-        string topic = a.Require("--topic");
+        string topic = ConsumerFactory.Subscription(a.Get("--topic"), a.Get("--include"));
         long messages = a.GetLong("--messages") ?? throw new UsageException("missing required option --messages");
         string group = a.Get("--group") ?? "perf-consumer-" + Random.Shared.Next(100_000).ToString(CultureInfo.InvariantCulture);
         long timeout = a.GetLong("--timeout") ?? 10_000;

@@ -18,14 +18,16 @@ internal static class EndToEndLatencyCommand
 {
     public const string Usage = """
         Usage: samsa perf e2e --bootstrap-server HOST:PORT --topic TOPIC --num-records N --record-size BYTES
-                              [--producer-props key=value ...] [--consumer-props key=value ...]
+                              [--producer-props key=value ...] [--consumer-props key=value ...] [--precise]
           Like Kafka's EndToEndLatency: one record at a time, produced then consumed back; prints
             Avg latency: 1.2345 ms
             Percentiles: 50th = 1, 99th = 3, 99.9th = 7
+          (whole milliseconds, truncated, as Kafka prints them; --precise prints them with three decimals).
           acks must be 1 or all (default all).
         """;
 
     private static readonly TimeSpan PollTimeout = TimeSpan.FromSeconds(60);
+    private static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "--precise" };
     private static readonly HashSet<string> MultiValued = new(StringComparer.Ordinal) { "--producer-props", "--consumer-props" };
 
     internal sealed record Options(
@@ -34,17 +36,19 @@ internal static class EndToEndLatencyCommand
         int NumRecords,
         int RecordSize,
         List<KeyValuePair<string, string>> ProducerProperties,
-        List<KeyValuePair<string, string>> ConsumerProperties);
+        List<KeyValuePair<string, string>> ConsumerProperties,
+        bool Precise);
 
     internal static Options Parse(string[] args)
     {
-        var a = new Arguments(args, new HashSet<string>(), MultiValued);
+        var a = new Arguments(args, Flags, MultiValued);
         string bootstrap = a.Require("--bootstrap-server");
         string topic = a.Require("--topic");
         int numRecords = a.GetInt("--num-records") ?? throw new UsageException("missing required option --num-records");
         int recordSize = a.GetInt("--record-size") ?? throw new UsageException("missing required option --record-size");
         var producer = ClientProperties.Collect(a.Get("--producer.config"), a.GetAll("--producer-props"), "--producer-props");
         var consumer = ClientProperties.Collect(a.Get("--consumer.config"), a.GetAll("--consumer-props"), "--consumer-props");
+        bool precise = a.Has("--precise");
         if (a.Positional.Count > 0)
         {
             throw new UsageException($"unexpected argument '{a.Positional[0]}'");
@@ -66,7 +70,7 @@ internal static class EndToEndLatencyCommand
         producer.Add(new("bootstrap.servers", bootstrap));
         consumer.InsertRange(0, [new("client.id", "e2e-latency-consumer"), new("fetch.max.wait.ms", "0"), new("enable.auto.commit", "false")]);
         consumer.Add(new("bootstrap.servers", bootstrap));
-        return new Options(bootstrap, topic, numRecords, recordSize, producer, consumer);
+        return new Options(bootstrap, topic, numRecords, recordSize, producer, consumer, precise);
     }
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, bool interactive, TimeProvider? time = null)
@@ -93,7 +97,7 @@ internal static class EndToEndLatencyCommand
             var delivery = new SingleDelivery();
             var random = new Random(0);
             var message = new byte[options.RecordSize];
-            var latenciesMs = new long[options.NumRecords];
+            var latenciesMs = new double[options.NumRecords];
             double totalMs = 0;
             for (int i = 0; i < options.NumRecords; i++)
             {
@@ -126,11 +130,11 @@ internal static class EndToEndLatencyCommand
                     progress.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{i}\t{JavaDouble(elapsedMs)}"));
                 }
                 totalMs += elapsedMs;
-                latenciesMs[i] = (long)elapsedMs;
+                latenciesMs[i] = elapsedMs;
                 progress.Update(i + 1);
             }
             progress.Clear();
-            foreach (var line in Results(totalMs, latenciesMs))
+            foreach (var line in Results(totalMs, latenciesMs, options.Precise))
             {
                 output.WriteLine(line);
             }
@@ -138,15 +142,22 @@ internal static class EndToEndLatencyCommand
         }
     }
 
-    /// <summary>The two result lines; sorts <paramref name="latenciesMs"/>.</summary>
-    internal static string[] Results(double totalMs, long[] latenciesMs)
+    /// <summary>
+    /// The two result lines: the sample at floor(p * count) for each percentile, truncated to whole milliseconds as
+    /// Kafka prints it, or with three decimals when <paramref name="precise"/>. Sorts <paramref name="latenciesMs"/>.
+    /// </summary>
+    internal static string[] Results(double totalMs, double[] latenciesMs, bool precise = false)
     {
         Array.Sort(latenciesMs);
-        long P(double p) => latenciesMs[(int)(latenciesMs.Length * p)];
+        string P(double p)
+        {
+            double value = latenciesMs[(int)(latenciesMs.Length * p)];
+            return precise ? value.ToString("F3", CultureInfo.InvariantCulture) : ((long)value).ToString(CultureInfo.InvariantCulture);
+        }
         return
         [
             string.Create(CultureInfo.InvariantCulture, $"Avg latency: {totalMs / latenciesMs.Length:F4} ms"),
-            string.Create(CultureInfo.InvariantCulture, $"Percentiles: 50th = {P(0.5)}, 99th = {P(0.99)}, 99.9th = {P(0.999)}"),
+            $"Percentiles: 50th = {P(0.5)}, 99th = {P(0.99)}, 99.9th = {P(0.999)}",
         ];
     }
 
