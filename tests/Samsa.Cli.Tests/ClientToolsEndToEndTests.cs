@@ -71,6 +71,25 @@ public sealed partial class ClientToolsEndToEndTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Transactional_perf_produce_commits_every_record_for_a_read_committed_consumer()
+    {
+        await CreateTopicAsync("txn", 2);
+        var output = new StringWriter();
+        var error = new StringWriter();
+        int exit = await ProducerPerfCommand.RunAsync(["--bootstrap-server", Bootstrap, "--topic", "txn", "--num-records", "3000",
+            "--record-size", "20", "--throughput", "10000", "--transaction-duration-ms", "50"], output, error, interactive: false);
+        Assert.True(exit == 0, error.ToString());
+        var transactions = new StringWriter();
+        Assert.Equal(0, await Samsa.Cli.Commands.TransactionsCommand.RunAsync(["--bootstrap-server", Bootstrap, "--list"], transactions));
+        Assert.Matches(@"performance-producer-\S+ +\d+ +CompleteCommit", transactions.ToString());
+        output = new StringWriter();
+        exit = await ConsumerPerfCommand.RunAsync(["--bootstrap-server", Bootstrap, "--topic", "txn", "--messages", "3000",
+            "--consumer-props", "isolation.level=read_committed", "--hide-header"], output, error, interactive: false);
+        Assert.True(exit == 0, error.ToString());
+        Assert.Equal("3000", output.ToString().Trim().Split(", ")[4]);
+    }
+
+    [Fact]
     public async Task Perf_consume_stops_with_kafkas_warning_when_records_run_out()
     {
         await CreateTopicAsync("short", 1);

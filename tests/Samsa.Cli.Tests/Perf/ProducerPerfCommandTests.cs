@@ -64,6 +64,21 @@ public sealed class ProducerPerfCommandTests
     }
 
     [Fact]
+    public void A_transaction_duration_turns_transactions_on_with_kafkas_default_id()
+    {
+        var options = ProducerPerfCommand.Parse([.. Required, "--record-size", "1", "--transaction-duration-ms", "100"]);
+        Assert.Equal(100, options.TransactionDurationMs);
+        Assert.StartsWith("performance-producer-", options.ProducerProperties.Last(p => p.Key == "transactional.id").Value, StringComparison.Ordinal);
+
+        options = ProducerPerfCommand.Parse([.. Required, "--record-size", "1", "--producer-props", "transactional.id=tx-1"]);
+        Assert.Equal(3000, options.TransactionDurationMs);
+        Assert.Equal("tx-1", options.ProducerProperties.Last(p => p.Key == "transactional.id").Value);
+
+        Assert.Null(ProducerPerfCommand.Parse([.. Required, "--record-size", "1"]).TransactionDurationMs);
+        Assert.Throws<UsageException>(() => ProducerPerfCommand.Parse([.. Required, "--record-size", "1", "--transaction-duration-ms", "0"]));
+    }
+
+    [Fact]
     public void Random_payload_is_uppercase_letters()
     {
         var payload = ProducerPerfCommand.RandomPayload(1000, new Random(0));

@@ -20,15 +20,20 @@ internal static class ProducerPerfCommand
                                   (--record-size BYTES | --payload-file FILE [--payload-delimiter D])
                                   --throughput RECORDS_PER_SEC (-1: unlimited)
                                   [--producer-props key=value ...] [--producer.config FILE] [--print-metrics]
+                                  [--transactional-id ID] [--transaction-duration-ms MS]
           Like kafka-producer-perf-test: every 5 s
             N records sent, X records/sec (Y MB/sec), A ms avg latency, M ms max latency.
           and at the end
             N records sent, X records/sec (Y MB/sec), A ms avg latency, M ms max latency, P ms 50th, P ms 95th, P ms 99th, P ms 99.9th.
-          (MB = 1024*1024 bytes). Exit code 1 when any record failed.
+          (MB = 1024*1024 bytes). Exit code 1 when any record failed. With a transactional id (--transactional-id, or
+          transactional.id in the props) or --transaction-duration-ms, records go in transactions committed every
+          --transaction-duration-ms (default 3000).
         """;
 
     /// <summary>The most send times kept: a record whose slot is still in flight waits for it.</summary>
     internal const int MaxInFlightSlots = 1 << 22;
+
+    private const long DefaultTransactionDurationMs = 3000;
 
     private static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "--print-metrics" };
     private static readonly HashSet<string> MultiValued = new(StringComparer.Ordinal) { "--producer-props" };
@@ -42,7 +47,8 @@ internal static class ProducerPerfCommand
         string PayloadDelimiter,
         double Throughput,
         List<KeyValuePair<string, string>> ProducerProperties,
-        bool PrintMetrics);
+        bool PrintMetrics,
+        long? TransactionDurationMs = null);
 
     internal static Options Parse(string[] args)
     {
@@ -56,6 +62,8 @@ internal static class ProducerPerfCommand
         double throughput = a.GetDouble("--throughput") ?? throw new UsageException("missing required option --throughput");
         var properties = ClientProperties.Collect(a.Get("--producer.config"), a.GetAll("--producer-props"), "--producer-props");
         bool printMetrics = a.Has("--print-metrics");
+        string? transactionalId = a.Get("--transactional-id");
+        long? transactionDurationMs = a.GetLong("--transaction-duration-ms");
         if (a.Positional.Count > 0)
         {
             throw new UsageException($"unexpected argument '{a.Positional[0]}'");
@@ -73,6 +81,10 @@ internal static class ProducerPerfCommand
         {
             throw new UsageException("--record-size should be greater than zero");
         }
+        if (transactionDurationMs <= 0)
+        {
+            throw new UsageException("--transaction-duration-ms should be greater than zero");
+        }
         if (delimiter.Length == 0)
         {
             throw new UsageException("--payload-delimiter must not be empty");
@@ -89,7 +101,15 @@ internal static class ProducerPerfCommand
         {
             properties.Insert(0, new("client.id", "perf-producer-client"));
         }
-        return new Options(topic, numRecords, recordSize, payloadFile, delimiter, throughput, properties, printMetrics);
+        bool transactional = transactionDurationMs is not null || transactionalId is not null
+            || properties.Exists(p => p.Key == "transactional.id");
+        if (transactional)
+        {
+            transactionalId ??= properties.FindLast(p => p.Key == "transactional.id").Value ?? "performance-producer-" + Guid.NewGuid().ToString();
+            properties.Add(new("transactional.id", transactionalId));
+            transactionDurationMs ??= DefaultTransactionDurationMs;
+        }
+        return new Options(topic, numRecords, recordSize, payloadFile, delimiter, throughput, properties, printMetrics, transactionDurationMs);
     }
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, bool interactive, TimeProvider? time = null)
@@ -111,14 +131,33 @@ internal static class ProducerPerfCommand
             var throttler = new ThroughputThrottler(options.Throughput, time.GetTimestamp(), time);
             var random = new Random(0);
             string topic = options.Topic;
+            long? transactionDuration = options.TransactionDurationMs * 1000;
+            long transactionStartMicros = 0;
+            long transactionSize = 0;
             try
             {
+                if (transactionDuration is not null)
+                {
+                    await producer.InitTransactionsAsync().ConfigureAwait(false);
+                }
                 for (long i = 0; i < options.NumRecords; i++)
                 {
                     byte[] payload = payloads.Length == 1 ? payloads[0] : payloads[random.Next(payloads.Length)];
                     long sendTimestamp = time.GetTimestamp();
-                    handler.Sending(i, clock.ToMicros(sendTimestamp), payload.Length);
+                    long sendMicros = clock.ToMicros(sendTimestamp);
+                    if (transactionDuration is not null && transactionSize == 0)
+                    {
+                        producer.BeginTransaction();
+                        transactionStartMicros = sendMicros;
+                    }
+                    handler.Sending(i, sendMicros, payload.Length);
                     producer.Produce(new ProduceRecord(topic, payload), handler, i);
+                    transactionSize++;
+                    if (transactionDuration <= sendMicros - transactionStartMicros)
+                    {
+                        await producer.CommitTransactionAsync().ConfigureAwait(false);
+                        transactionSize = 0;
+                    }
                     bool throttled = throttler.ShouldThrottle(i, sendTimestamp);
                     if (throttled)
                     {
@@ -128,6 +167,10 @@ internal static class ProducerPerfCommand
                     {
                         progress.Update(stats.Count);
                     }
+                }
+                if (transactionDuration is not null && transactionSize > 0)
+                {
+                    await producer.CommitTransactionAsync().ConfigureAwait(false);
                 }
                 var flush = producer.FlushAsync();
                 while (interactive && await Task.WhenAny(flush, Task.Delay(ProgressBar.RedrawInterval, time)).ConfigureAwait(false) != flush)
