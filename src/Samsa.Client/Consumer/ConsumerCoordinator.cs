@@ -374,6 +374,11 @@ internal sealed class ConsumerCoordinator : IAsyncDisposable
                     MarkCoordinatorUnknown();
                     continue;
                 }
+                if (ct.IsCancellationRequested || generationId != GenerationId)
+                {
+                    // An answer for a generation this member has already left behind.
+                    return;
+                }
                 switch (error)
                 {
                     case ErrorCode.None:

@@ -1,4 +1,4 @@
-using Samsa.Client.Admin;
+using Samsa.Client.Consumer.Assignors;
 using Samsa.Protocol;
 
 namespace Samsa.Client.Consumer;
@@ -29,86 +29,44 @@ internal interface IGroupAssignor
 }
 
 /// <summary>
-/// The "range" strategy over subscription v0 metadata (int16 version, [string topic], nullable bytes user data):
-/// per topic, members sorted by id get consecutive partitions, the first ones one extra when the count does not
-/// divide. Stateless.
+/// An <see cref="IPartitionAssignor"/> (range, roundrobin, cooperative-sticky) speaking the consumer protocol through
+/// <see cref="ConsumerProtocolCodec"/>: subscriptions carry the owned partitions and their generation, which the
+/// sticky assignor needs. Stateless.
 /// </summary>
-internal sealed class BasicRangeAssignor : IGroupAssignor
+internal sealed class ConsumerProtocolAssignor(IPartitionAssignor assignor) : IGroupAssignor
 {
-    public static readonly BasicRangeAssignor Instance = new();
+    public string Name => assignor.Name;
 
-    public string Name => "range";
+    public bool IsCooperative => assignor.Protocol == RebalanceProtocol.Cooperative;
 
-    public bool IsCooperative => false;
-
-    public byte[] Subscription(IReadOnlyList<string> topics, IReadOnlyCollection<TopicPartition> owned, int generationId)
-    {
-        int size = 2 + 4 + 4;
-        foreach (string topic in topics)
+    public byte[] Subscription(IReadOnlyList<string> topics, IReadOnlyCollection<TopicPartition> owned, int generationId) =>
+        ConsumerProtocolCodec.EncodeSubscription(new ConsumerProtocolSubscription
         {
-            size += ProtocolSize.String(topic, false);
-        }
-        var buffer = new byte[size];
-        var writer = new ProtocolWriter(buffer);
-        writer.WriteInt16(0);
-        writer.WriteInt32(topics.Count);
-        foreach (string topic in topics)
-        {
-            writer.WriteString(topic, false);
-        }
-        writer.WriteInt32(-1);
-        return buffer;
-    }
+            Topics = topics,
+            OwnedPartitions = [.. owned],
+            GenerationId = generationId,
+            UserData = assignor.SubscriptionUserData(owned, generationId),
+        });
 
-    public IReadOnlyList<string> SubscribedTopics(byte[] metadata)
-    {
-        var reader = new ProtocolReader(metadata);
-        reader.ReadInt16();
-        int count = reader.ReadArrayLength(false);
-        var topics = new List<string>(Math.Max(count, 0));
-        for (int i = 0; i < count; i++)
-        {
-            topics.Add(reader.ReadString(false));
-        }
-        return topics;
-    }
+    public IReadOnlyList<string> SubscribedTopics(byte[] metadata) => ConsumerProtocolCodec.DecodeSubscription(metadata).Topics;
 
     public Dictionary<string, byte[]> Assign(IReadOnlyList<JoinedMember> members, IReadOnlyDictionary<string, int> partitionsPerTopic)
     {
-        var byMember = members.ToDictionary(m => m.MemberId, _ => new List<TopicPartition>(), StringComparer.Ordinal);
-        var subscribers = new SortedDictionary<string, List<string>>(StringComparer.Ordinal);
+        var subscriptions = new Dictionary<string, MemberSubscription>(StringComparer.Ordinal);
         foreach (var member in members)
         {
-            foreach (string topic in SubscribedTopics(member.Metadata))
-            {
-                if (!subscribers.TryGetValue(topic, out var list))
-                {
-                    subscribers[topic] = list = [];
-                }
-                list.Add(member.MemberId);
-            }
+            subscriptions[member.MemberId] = MemberSubscription.From(ConsumerProtocolCodec.DecodeSubscription(member.Metadata), member.GroupInstanceId);
         }
-        foreach (var (topic, ids) in subscribers)
+        var assignments = assignor.Assign(partitionsPerTopic, subscriptions);
+        var result = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        foreach (var member in members)
         {
-            if (!partitionsPerTopic.TryGetValue(topic, out int count))
-            {
-                continue;
-            }
-            ids.Sort(StringComparer.Ordinal);
-            int each = count / ids.Count;
-            int extra = count % ids.Count;
-            int next = 0;
-            for (int i = 0; i < ids.Count; i++)
-            {
-                int take = each + (i < extra ? 1 : 0);
-                for (int p = 0; p < take; p++)
-                {
-                    byMember[ids[i]].Add(new TopicPartition(topic, next++));
-                }
-            }
+            var assignment = assignments.GetValueOrDefault(member.MemberId) ?? new ConsumerProtocolAssignment { Partitions = [] };
+            result[member.MemberId] = ConsumerProtocolCodec.EncodeAssignment(assignment);
         }
-        return byMember.ToDictionary(kv => kv.Key, kv => ConsumerProtocol.EncodeAssignment(kv.Value), StringComparer.Ordinal);
+        return result;
     }
 
-    public IReadOnlyList<TopicPartition> DecodeAssignment(byte[] assignment) => ConsumerProtocol.DecodeAssignment(assignment);
+    public IReadOnlyList<TopicPartition> DecodeAssignment(byte[] assignment) =>
+        assignment.Length < 2 ? [] : ConsumerProtocolCodec.DecodeAssignment(assignment).Partitions;
 }

@@ -17,6 +17,15 @@ internal sealed class ConsumerTestCluster : IAsyncDisposable
 {
     public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
 
+    static ConsumerTestCluster()
+    {
+        // The tests call the consumer's blocking API (as applications do, from their own threads) inside async test
+        // methods, so they hold pool threads the in-process broker and the client's I/O also need; on a 2-core
+        // machine the pool would otherwise grow by one thread every half second.
+        ThreadPool.GetMinThreads(out int workers, out int io);
+        ThreadPool.SetMinThreads(Math.Max(workers, 32), Math.Max(io, 32));
+    }
+
     private ConsumerTestCluster(ClientTestBroker broker, KafkaConnection connection)
     {
         Broker = broker;
@@ -29,7 +38,8 @@ internal sealed class ConsumerTestCluster : IAsyncDisposable
 
     public static async Task<ConsumerTestCluster> StartAsync()
     {
-        var broker = await ClientTestBroker.StartAsync();
+        // No initial rebalance delay and short sessions, so group tests take seconds.
+        var broker = await ClientTestBroker.StartAsync(c => c with { GroupInitialRebalanceDelayMs = 0, GroupMinSessionTimeoutMs = 100 });
         var connection = await KafkaConnection.ConnectAsync(broker.BootstrapServers);
         return new ConsumerTestCluster(broker, connection);
     }
