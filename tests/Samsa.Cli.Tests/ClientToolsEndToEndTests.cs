@@ -15,6 +15,14 @@ public sealed partial class ClientToolsEndToEndTests : IAsyncLifetime
     private readonly string _dataDir = Path.Combine(Path.GetTempPath(), "samsa-cli-tools-" + Guid.NewGuid().ToString("N"));
     private SamsaBroker _broker = null!;
 
+    static ClientToolsEndToEndTests()
+    {
+        // The tools block in Consume as they do on their own main thread; here that holds pool threads the in-process
+        // broker and the client's I/O also need, so the pool starts with enough of them.
+        ThreadPool.GetMinThreads(out int workers, out int io);
+        ThreadPool.SetMinThreads(Math.Max(workers, 32), Math.Max(io, 32));
+    }
+
     public async Task InitializeAsync()
     {
         _broker = await SamsaBroker.StartAsync(new BrokerConfig
