@@ -98,6 +98,20 @@ public sealed partial class ClientToolsEndToEndTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Warmup_records_add_a_steady_state_totals_line()
+    {
+        await CreateTopicAsync("warm", 1);
+        var output = new StringWriter();
+        var error = new StringWriter();
+        Assert.Equal(0, await ProducerPerfCommand.RunAsync(["--bootstrap-server", Bootstrap, "--topic", "warm", "--num-records", "1000",
+            "--record-size", "10", "--throughput", "-1", "--warmup-records", "100"], output, error, interactive: false));
+        var lines = output.ToString().TrimEnd().Split('\n').Select(l => l.TrimEnd('\r')).ToArray();
+        Assert.Equal("Warmup first 100 records. Steady state results will print after the complete test summary.", lines[0]);
+        Assert.StartsWith("1000 records sent, ", lines[^2], StringComparison.Ordinal);
+        Assert.StartsWith("900 steady state records sent, ", lines[^1], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Perf_consume_stops_with_kafkas_warning_when_records_run_out()
     {
         await CreateTopicAsync("short", 1);

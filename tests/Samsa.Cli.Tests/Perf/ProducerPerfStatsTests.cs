@@ -74,4 +74,27 @@ public sealed class ProducerPerfStatsTests
         }
         Assert.EndsWith("7 ms 50th, 7 ms 95th, 7 ms 99th, 7 ms 99.9th.", stats.TotalLine(1_000_000));
     }
+
+    [Fact]
+    public void Steady_state_statistics_say_so_in_their_lines()
+    {
+        var lines = new List<string>();
+        var stats = new ProducerPerfStats(numRecords: 10, startMicros: 0, lines.Add, steadyState: true);
+        stats.Record(2000, 100, nowMicros: 5_000_000);
+        stats.Record(2000, 100, nowMicros: 10_000_000);
+        Assert.Equal(["In steady state.", "1 records sent, 0.2 records/sec (0.00 MB/sec), 2.0 ms avg latency, 2.0 ms max latency.",
+            "1 records sent, 0.2 records/sec (0.00 MB/sec), 2.0 ms avg latency, 2.0 ms max latency."], lines);
+        Assert.StartsWith("2 steady state records sent, 0.200000 records/sec", stats.TotalLine(10_000_000), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Suppressed_windows_are_not_reported_but_still_counted()
+    {
+        var lines = new List<string>();
+        var stats = new ProducerPerfStats(numRecords: 10, startMicros: 0, lines.Add);
+        stats.SuppressWindows();
+        stats.Record(2000, 100, nowMicros: 6_000_000);
+        Assert.Empty(lines);
+        Assert.Equal(1, stats.Count);
+    }
 }

@@ -20,14 +20,16 @@ internal static class ProducerPerfCommand
                                   (--record-size BYTES | --payload-file FILE [--payload-delimiter D])
                                   --throughput RECORDS_PER_SEC (-1: unlimited)
                                   [--producer-props key=value ...] [--producer.config FILE] [--print-metrics]
-                                  [--transactional-id ID] [--transaction-duration-ms MS]
+                                  [--transactional-id ID] [--transaction-duration-ms MS] [--warmup-records N]
           Like kafka-producer-perf-test: every 5 s
             N records sent, X records/sec (Y MB/sec), A ms avg latency, M ms max latency.
           and at the end
             N records sent, X records/sec (Y MB/sec), A ms avg latency, M ms max latency, P ms 50th, P ms 95th, P ms 99th, P ms 99.9th.
           (MB = 1024*1024 bytes). Exit code 1 when any record failed. With a transactional id (--transactional-id, or
           transactional.id in the props) or --transaction-duration-ms, records go in transactions committed every
-          --transaction-duration-ms (default 3000).
+          --transaction-duration-ms (default 3000). With --warmup-records, a second totals line
+            N steady state records sent, ...
+          follows for the records after the warmup.
         """;
 
     /// <summary>The most send times kept: a record whose slot is still in flight waits for it.</summary>
@@ -48,7 +50,8 @@ internal static class ProducerPerfCommand
         double Throughput,
         List<KeyValuePair<string, string>> ProducerProperties,
         bool PrintMetrics,
-        long? TransactionDurationMs = null);
+        long? TransactionDurationMs = null,
+        long WarmupRecords = 0);
 
     internal static Options Parse(string[] args)
     {
@@ -64,6 +67,7 @@ internal static class ProducerPerfCommand
         bool printMetrics = a.Has("--print-metrics");
         string? transactionalId = a.Get("--transactional-id");
         long? transactionDurationMs = a.GetLong("--transaction-duration-ms");
+        long warmupRecords = Math.Max(a.GetLong("--warmup-records") ?? 0, 0);
         if (a.Positional.Count > 0)
         {
             throw new UsageException($"unexpected argument '{a.Positional[0]}'");
@@ -80,6 +84,10 @@ internal static class ProducerPerfCommand
         if (recordSize <= 0)
         {
             throw new UsageException("--record-size should be greater than zero");
+        }
+        if (warmupRecords >= numRecords)
+        {
+            throw new UsageException("--warmup-records must be fewer than --num-records");
         }
         if (transactionDurationMs <= 0)
         {
@@ -109,7 +117,7 @@ internal static class ProducerPerfCommand
             properties.Add(new("transactional.id", transactionalId));
             transactionDurationMs ??= DefaultTransactionDurationMs;
         }
-        return new Options(topic, numRecords, recordSize, payloadFile, delimiter, throughput, properties, printMetrics, transactionDurationMs);
+        return new Options(topic, numRecords, recordSize, payloadFile, delimiter, throughput, properties, printMetrics, transactionDurationMs, warmupRecords);
     }
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, bool interactive, TimeProvider? time = null)
@@ -129,6 +137,11 @@ internal static class ProducerPerfCommand
             var stats = new ProducerPerfStats(options.NumRecords, clock.NowMicros, progress.WriteLine);
             var handler = new PerfDeliveryHandler(clock, stats, (int)Math.Min(options.NumRecords, MaxInFlightSlots), error);
             var throttler = new ThroughputThrottler(options.Throughput, time.GetTimestamp(), time);
+            ProducerPerfStats? steadyStats = null;
+            if (options.WarmupRecords > 0)
+            {
+                output.WriteLine($"Warmup first {options.WarmupRecords} records. Steady state results will print after the complete test summary.");
+            }
             var random = new Random(0);
             string topic = options.Topic;
             long? transactionDuration = options.TransactionDurationMs * 1000;
@@ -145,6 +158,12 @@ internal static class ProducerPerfCommand
                     byte[] payload = payloads.Length == 1 ? payloads[0] : payloads[random.Next(payloads.Length)];
                     long sendTimestamp = time.GetTimestamp();
                     long sendMicros = clock.ToMicros(sendTimestamp);
+                    if (i == options.WarmupRecords && i > 0)
+                    {
+                        steadyStats = new ProducerPerfStats(options.NumRecords - options.WarmupRecords, sendMicros, progress.WriteLine, steadyState: true);
+                        stats.SuppressWindows();
+                        handler.StartSteadyState(i, steadyStats);
+                    }
                     if (transactionDuration is not null && transactionSize == 0)
                     {
                         producer.BeginTransaction();
@@ -186,7 +205,12 @@ internal static class ProducerPerfCommand
                 return 1;
             }
             progress.Clear();
-            output.WriteLine(stats.TotalLine(clock.NowMicros));
+            long endMicros = clock.NowMicros;
+            output.WriteLine(stats.TotalLine(endMicros));
+            if (steadyStats is not null)
+            {
+                output.WriteLine(steadyStats.TotalLine(endMicros));
+            }
             if (options.PrintMetrics)
             {
                 PrintMetrics(output, config.ClientId ?? "perf-producer-client", stats, handler.Failed, clock.NowMicros);
@@ -270,6 +294,8 @@ internal static class ProducerPerfCommand
         private readonly int[] _sizes;
         private readonly TextWriter _error;
         private long _failed;
+        private ProducerPerfStats? _steadyStats;
+        private long _steadyFrom = long.MaxValue;
 
         public PerfDeliveryHandler(PerfClock clock, ProducerPerfStats stats, int slots, TextWriter error)
         {
@@ -282,6 +308,13 @@ internal static class ProducerPerfCommand
         }
 
         public long Failed => Interlocked.Read(ref _failed);
+
+        /// <summary>Records from token <paramref name="firstToken"/> on are also counted in <paramref name="steadyStats"/>.</summary>
+        public void StartSteadyState(long firstToken, ProducerPerfStats steadyStats)
+        {
+            _steadyStats = steadyStats;
+            Volatile.Write(ref _steadyFrom, firstToken);
+        }
 
         /// <summary>Claims record <paramref name="token"/>'s slot, waiting while an older record still holds it.</summary>
         public void Sending(long token, long sendMicros, int size)
@@ -309,6 +342,10 @@ internal static class ProducerPerfCommand
             if (info.IsSuccess)
             {
                 _stats.Record(now - sent, size, now);
+                if (token >= Volatile.Read(ref _steadyFrom))
+                {
+                    _steadyStats!.Record(now - sent, size, now);
+                }
                 return;
             }
             long failed = Interlocked.Increment(ref _failed);

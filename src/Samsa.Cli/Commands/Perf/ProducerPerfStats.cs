@@ -18,6 +18,8 @@ internal sealed class ProducerPerfStats
     private readonly long _sampling;
     private readonly long _startMicros;
     private readonly Action<string>? _reportWindow;
+    private readonly bool _steadyState;
+    private bool _suppressWindows;
     private long _iteration;
     private int _sampleCount;
     private long _count;
@@ -33,8 +35,10 @@ internal sealed class ProducerPerfStats
     /// <param name="numRecords">Records the run will send: sets how often a latency is sampled.</param>
     /// <param name="startMicros">The start of the run and of the first window.</param>
     /// <param name="reportWindow">Receives a window line every <see cref="ReportingIntervalMs"/>; null prints none.</param>
-    public ProducerPerfStats(long numRecords, long startMicros, Action<string>? reportWindow)
+    /// <param name="steadyState">Counts only the records after --warmup-records: its lines say "steady state".</param>
+    public ProducerPerfStats(long numRecords, long startMicros, Action<string>? reportWindow, bool steadyState = false)
     {
+        _steadyState = steadyState;
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(numRecords);
         _sampling = numRecords / Math.Min(numRecords, MaxSamples);
         _samples = new int[(int)(numRecords / _sampling) + 1];
@@ -66,10 +70,20 @@ internal sealed class ProducerPerfStats
         }
     }
 
+    /// <summary>Stops window lines (the steady-state statistics report from now on).</summary>
+    public void SuppressWindows()
+    {
+        lock (_lock)
+        {
+            _suppressWindows = true;
+        }
+    }
+
     /// <summary>Counts one acknowledged record; reports and restarts the window once it is 5 s old.</summary>
     public void Record(long latencyMicros, int bytes, long nowMicros)
     {
         string? line = null;
+        bool enteringSteadyState = false;
         lock (_lock)
         {
             latencyMicros = Math.Clamp(latencyMicros, 0, int.MaxValue);
@@ -88,7 +102,8 @@ internal sealed class ProducerPerfStats
             _iteration++;
             if (nowMicros - _windowStartMicros >= ReportingIntervalMs * 1000)
             {
-                if (_reportWindow is not null)
+                enteringSteadyState = _steadyState && _count == _windowCount;
+                if (_reportWindow is not null && !_suppressWindows)
                 {
                     line = FormatWindow(_windowCount, _windowBytes, (nowMicros - _windowStartMicros) / 1000.0,
                         _windowTotalLatencyMicros, _windowMaxLatencyMicros);
@@ -102,17 +117,25 @@ internal sealed class ProducerPerfStats
         }
         if (line is not null)
         {
+            if (enteringSteadyState)
+            {
+                _reportWindow!("In steady state.");
+            }
             _reportWindow!(line);
         }
     }
 
-    /// <summary>The final line: totals since the start, with the 50th, 95th, 99th and 99.9th percentile latencies.</summary>
+    /// <summary>
+    /// The final line: totals since the start, with the 50th, 95th, 99th and 99.9th percentile latencies (`N steady
+    /// state records sent, ...` for the steady-state statistics).
+    /// </summary>
     public string TotalLine(long nowMicros)
     {
         lock (_lock)
         {
             int[] percentiles = Percentiles(_samples, _sampleCount, 0.5, 0.95, 0.99, 0.999);
-            return FormatTotal(_count, _bytes, (nowMicros - _startMicros) / 1000.0, _totalLatencyMicros, _maxLatencyMicros, percentiles);
+            string line = FormatTotal(_count, _bytes, (nowMicros - _startMicros) / 1000.0, _totalLatencyMicros, _maxLatencyMicros, percentiles);
+            return _steadyState ? line.Replace(" records sent,", " steady state records sent,", StringComparison.Ordinal) : line;
         }
     }
 
