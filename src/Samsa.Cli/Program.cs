@@ -57,7 +57,7 @@ internal static class Program
                 "consumer-groups" => await ConsumerGroupsCommand.RunAsync(rest, Console.Out).ConfigureAwait(false),
                 "transactions" => await TransactionsCommand.RunAsync(rest, Console.Out).ConfigureAwait(false),
                 "dump-log" => DumpLogCommand.Run(rest, Console.Out),
-                "produce" => await ConsoleProducerCommand.RunAsync(rest, Console.In, Console.Error).ConfigureAwait(false),
+                "produce" => await ConsoleProducerCommand.RunAsync(rest, Console.In, Console.Error, Console.IsInputRedirected ? null : Console.Out).ConfigureAwait(false),
                 "consume" => await RunConsoleConsumerAsync(rest).ConfigureAwait(false),
                 "perf" => await PerfCommand.RunAsync(rest, Console.Out, Console.Error, !Console.IsOutputRedirected).ConfigureAwait(false),
                 _ => throw new UsageException($"unknown command '{command}'"),

@@ -112,6 +112,30 @@ public sealed partial class ClientToolsEndToEndTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Monotonic_payloads_are_the_record_numbers_in_order()
+    {
+        await CreateTopicAsync("numbers", 1);
+        var error = new StringWriter();
+        Assert.Equal(0, await ProducerPerfCommand.RunAsync(["--bootstrap-server", Bootstrap, "--topic", "numbers", "--num-records", "50",
+            "--payload-monotonic", "--throughput", "-1"], new StringWriter(), error, interactive: false));
+        using var output = new MemoryStream();
+        Assert.Equal(0, await ConsoleConsumerCommand.RunAsync(["--bootstrap-server", Bootstrap, "--topic", "numbers", "--from-beginning",
+            "--max-messages", "50", "--timeout-ms", "10000"], output, error));
+        Assert.Equal(Enumerable.Range(0, 50).Select(i => i.ToString(CultureInfo.InvariantCulture)),
+            Encoding.UTF8.GetString(output.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public async Task Console_producer_prompts_before_each_line_on_a_terminal()
+    {
+        var prompt = new StringWriter();
+        var error = new StringWriter();
+        Assert.Equal(0, await ConsoleProducerCommand.RunAsync(["--bootstrap-server", Bootstrap, "--topic", "prompted", "--timeout", "0"],
+            new StringReader("a\nb\n"), error, prompt));
+        Assert.Equal(">>>", prompt.ToString());
+    }
+
+    [Fact]
     public async Task Perf_consume_stops_with_kafkas_warning_when_records_run_out()
     {
         await CreateTopicAsync("short", 1);

@@ -45,6 +45,8 @@ public sealed class ProducerPerfCommandTests
     [InlineData("--record-size", "0")]
     [InlineData("--record-size", "x")]
     [InlineData("--record-size", "10", "--payload-file", "f")]
+    [InlineData("--record-size", "10", "--payload-monotonic")]
+    [InlineData("--record-size", "10", "--warmup-records", "10")]
     [InlineData("--num-records", "0", "--record-size", "10")]
     [InlineData("--record-size", "10", "--producer-props", "acks")]
     [InlineData("--record-size", "10", "--unknown", "1")]

@@ -157,6 +157,7 @@ internal static class ConsoleConsumerCommand
                 var result = consumer.Consume(timeout);
                 if (result is null)
                 {
+                    output.Flush();
                     if (options.TimeoutMs is not null)
                     {
                         error.WriteLine($"samsa: no message within {options.TimeoutMs} ms (--timeout-ms), stopping");
@@ -172,10 +173,6 @@ internal static class ConsoleConsumerCommand
                 formatter.Write(output, message.Timestamp.Type, message.Timestamp.UnixTimestampMs, result.Partition, result.Offset.Value,
                     message.Headers, message.Key, message.Value);
                 count++;
-                if (options.TimeoutMs is null)
-                {
-                    output.Flush();
-                }
             }
             if (options.Partition is null)
             {

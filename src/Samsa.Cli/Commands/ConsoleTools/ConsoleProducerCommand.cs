@@ -73,7 +73,8 @@ internal static class ConsoleProducerCommand
         return new Options(topic, properties, readerProperties, sync);
     }
 
-    public static async Task<int> RunAsync(string[] args, TextReader input, TextWriter error)
+    /// <param name="prompt">Where to print Kafka's `>` prompt before each line (stdin is a terminal), or null.</param>
+    public static async Task<int> RunAsync(string[] args, TextReader input, TextWriter error, TextWriter? prompt = null)
     {
         var options = Parse(args);
         var reader = new LineMessageReader(options.ReaderProperties);
@@ -84,7 +85,7 @@ internal static class ConsoleProducerCommand
             long sent = 0;
             try
             {
-                while (await input.ReadLineAsync().ConfigureAwait(false) is { } line)
+                while (await ReadLineAsync(input, prompt).ConfigureAwait(false) is { } line)
                 {
                     var record = reader.Parse(line);
                     producer.Produce(new ProduceRecord(options.Topic, record.Value)
@@ -114,6 +115,16 @@ internal static class ConsoleProducerCommand
             }
             return handler.Failed > 0 ? 1 : 0;
         }
+    }
+
+    private static Task<string?> ReadLineAsync(TextReader input, TextWriter? prompt)
+    {
+        if (prompt is not null)
+        {
+            prompt.Write('>');
+            prompt.Flush();
+        }
+        return input.ReadLineAsync();
     }
 
     /// <summary>Prints each failed record to stderr, as Kafka's ErrorLoggingCallback does. Thread-safe.</summary>

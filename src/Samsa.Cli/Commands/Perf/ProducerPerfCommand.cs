@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Globalization;
 using System.Text;
 using Samsa.Client;
@@ -8,7 +9,7 @@ namespace Samsa.Cli.Commands.Perf;
 
 /// <summary>
 /// `samsa perf produce`: kafka-producer-perf-test. Sends --num-records records of one reused payload (random
-/// uppercase letters, or lines of --payload-file) through the <see cref="KafkaProducer"/> engine, throttled to
+/// uppercase letters, lines of --payload-file, or the record's number with --payload-monotonic) through the <see cref="KafkaProducer"/> engine, throttled to
 /// --throughput, and prints a window line every 5 s and a totals line with latency percentiles at the end, in
 /// Kafka's formats. A record's latency is its delivery time minus its send time; send times live in a preallocated
 /// ring indexed by the record's token, so the send loop and the delivery handler allocate nothing per record.
@@ -17,7 +18,7 @@ internal static class ProducerPerfCommand
 {
     public const string Usage = """
         Usage: samsa perf produce --bootstrap-server HOST:PORT --topic TOPIC --num-records N
-                                  (--record-size BYTES | --payload-file FILE [--payload-delimiter D])
+                                  (--record-size BYTES | --payload-file FILE [--payload-delimiter D] | --payload-monotonic)
                                   --throughput RECORDS_PER_SEC (-1: unlimited)
                                   [--producer-props key=value ...] [--producer.config FILE] [--print-metrics]
                                   [--transactional-id ID] [--transaction-duration-ms MS] [--warmup-records N]
@@ -37,7 +38,7 @@ internal static class ProducerPerfCommand
 
     private const long DefaultTransactionDurationMs = 3000;
 
-    private static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "--print-metrics" };
+    private static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "--print-metrics", "--payload-monotonic" };
     private static readonly HashSet<string> MultiValued = new(StringComparer.Ordinal) { "--producer-props" };
 
     /// <summary>The parsed command line.</summary>
@@ -51,7 +52,8 @@ internal static class ProducerPerfCommand
         List<KeyValuePair<string, string>> ProducerProperties,
         bool PrintMetrics,
         long? TransactionDurationMs = null,
-        long WarmupRecords = 0);
+        long WarmupRecords = 0,
+        bool PayloadMonotonic = false);
 
     internal static Options Parse(string[] args)
     {
@@ -62,6 +64,7 @@ internal static class ProducerPerfCommand
         int? recordSize = a.GetInt("--record-size");
         string? payloadFile = a.Get("--payload-file");
         string delimiter = a.Get("--payload-delimiter") ?? "\n";
+        bool monotonic = a.Has("--payload-monotonic");
         double throughput = a.GetDouble("--throughput") ?? throw new UsageException("missing required option --throughput");
         var properties = ClientProperties.Collect(a.Get("--producer.config"), a.GetAll("--producer-props"), "--producer-props");
         bool printMetrics = a.Has("--print-metrics");
@@ -77,9 +80,9 @@ internal static class ProducerPerfCommand
         {
             throw new UsageException("--num-records should be greater than zero");
         }
-        if ((recordSize is null) == (payloadFile is null))
+        if ((recordSize is null ? 0 : 1) + (payloadFile is null ? 0 : 1) + (monotonic ? 1 : 0) != 1)
         {
-            throw new UsageException("give exactly one of --record-size, --payload-file");
+            throw new UsageException("give exactly one of --record-size, --payload-file, --payload-monotonic");
         }
         if (recordSize <= 0)
         {
@@ -117,16 +120,16 @@ internal static class ProducerPerfCommand
             properties.Add(new("transactional.id", transactionalId));
             transactionDurationMs ??= DefaultTransactionDurationMs;
         }
-        return new Options(topic, numRecords, recordSize, payloadFile, delimiter, throughput, properties, printMetrics, transactionDurationMs, warmupRecords);
+        return new Options(topic, numRecords, recordSize, payloadFile, delimiter, throughput, properties, printMetrics, transactionDurationMs, warmupRecords, monotonic);
     }
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, bool interactive, TimeProvider? time = null)
     {
         var options = Parse(args);
         time ??= TimeProvider.System;
-        byte[][] payloads = options.PayloadFile is null
-            ? [RandomPayload(options.RecordSize!.Value, new Random(0))]
-            : ReadPayloadFile(options.PayloadFile, options.PayloadDelimiter, output);
+        byte[][] payloads = options.PayloadFile is not null ? ReadPayloadFile(options.PayloadFile, options.PayloadDelimiter, output)
+            : options.PayloadMonotonic ? [new byte[20]]
+            : [RandomPayload(options.RecordSize!.Value, new Random(0))];
 
         var config = new ProducerConfig(options.ProducerProperties);
         var producer = KafkaProducer.Create(config);
@@ -156,6 +159,11 @@ internal static class ProducerPerfCommand
                 for (long i = 0; i < options.NumRecords; i++)
                 {
                     byte[] payload = payloads.Length == 1 ? payloads[0] : payloads[random.Next(payloads.Length)];
+                    int size = payload.Length;
+                    if (options.PayloadMonotonic)
+                    {
+                        Utf8Formatter.TryFormat(i, payload, out size);
+                    }
                     long sendTimestamp = time.GetTimestamp();
                     long sendMicros = clock.ToMicros(sendTimestamp);
                     if (i == options.WarmupRecords && i > 0)
@@ -169,8 +177,8 @@ internal static class ProducerPerfCommand
                         producer.BeginTransaction();
                         transactionStartMicros = sendMicros;
                     }
-                    handler.Sending(i, sendMicros, payload.Length);
-                    producer.Produce(new ProduceRecord(topic, payload), handler, i);
+                    handler.Sending(i, sendMicros, size);
+                    producer.Produce(new ProduceRecord(topic, payload.AsSpan(0, size)), handler, i);
                     transactionSize++;
                     if (transactionDuration <= sendMicros - transactionStartMicros)
                     {
