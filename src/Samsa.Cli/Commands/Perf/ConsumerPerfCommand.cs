@@ -167,7 +167,7 @@ internal static class ConsumerPerfCommand
         }
         if (options.PrintMetrics)
         {
-            PrintMetrics(output, counter, (endMs - startMs) / 1000.0);
+            PrintMetrics(output, options.ConsumerProperties.FindLast(p => p.Key == "client.id").Value ?? "perf-consumer-client", counter, (endMs - startMs) / 1000.0);
         }
         return Task.FromResult(0);
     }
@@ -176,15 +176,16 @@ internal static class ConsumerPerfCommand
 
     private static long Now(TimeProvider time) => time.GetUtcNow().ToUnixTimeMilliseconds();
 
-    private static void PrintMetrics(TextWriter output, RecordCounter counter, double seconds)
+    /// <summary>Kafka's metrics table (`name : value` with three decimals), from what the tool itself counted.</summary>
+    private static void PrintMetrics(TextWriter output, string clientId, RecordCounter counter, double seconds)
     {
-        const string Tags = "{client-id=perf-consumer-client}";
+        string tags = $"{{client-id={clientId}}}";
         var metrics = new (string Name, double Value)[]
         {
-            ($"consumer-fetch-manager-metrics:bytes-consumed-rate:{Tags}", counter.Bytes / seconds),
-            ($"consumer-fetch-manager-metrics:bytes-consumed-total:{Tags}", counter.Bytes),
-            ($"consumer-fetch-manager-metrics:records-consumed-rate:{Tags}", counter.Messages / seconds),
-            ($"consumer-fetch-manager-metrics:records-consumed-total:{Tags}", counter.Messages),
+            ($"consumer-fetch-manager-metrics:bytes-consumed-rate:{tags}", counter.Bytes / seconds),
+            ($"consumer-fetch-manager-metrics:bytes-consumed-total:{tags}", counter.Bytes),
+            ($"consumer-fetch-manager-metrics:records-consumed-rate:{tags}", counter.Messages / seconds),
+            ($"consumer-fetch-manager-metrics:records-consumed-total:{tags}", counter.Messages),
         };
         int width = metrics.Max(m => m.Name.Length);
         output.WriteLine();
