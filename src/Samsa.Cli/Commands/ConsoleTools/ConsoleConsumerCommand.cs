@@ -29,6 +29,9 @@ internal static class ConsoleConsumerCommand
           h1:v1,h2:v2, key, value, separated by key.separator (TAB), one record per line.
         """;
 
+    /// <summary>How far past --timeout-ms a consumer call may block (joining a group, looking up offsets) before the run ends.</summary>
+    private static readonly TimeSpan WatchdogGrace = TimeSpan.FromSeconds(1);
+
     private static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "--from-beginning" };
     private static readonly HashSet<string> MultiValued = new(StringComparer.Ordinal) { "--consumer-props" };
 
@@ -130,11 +133,14 @@ internal static class ConsoleConsumerCommand
         return new Options(topic, partition, start, maxMessages, timeoutMs, formatter, properties);
     }
 
-    public static Task<int> RunAsync(string[] args, Stream output, TextWriter error, CancellationToken cancellationToken = default)
+    public static Task<int> RunAsync(string[] args, Stream output, TextWriter error, CancellationToken cancellationToken = default, TimeProvider? time = null)
     {
         var options = Parse(args);
         var formatter = new DefaultMessageFormatter(options.FormatterProperties);
         using var consumer = ConsumerFactory.Create(new ConsumerConfig(options.ConsumerProperties));
+        using var watchdog = options.TimeoutMs is { } limit
+            ? new ConsumerWatchdog(consumer, TimeSpan.FromMilliseconds(limit) + WatchdogGrace, time ?? TimeProvider.System)
+            : null;
         if (options.Partition is { } partition)
         {
             consumer.Assign([new TopicPartitionOffset(options.Topic, partition, options.StartOffset)]);
@@ -155,6 +161,7 @@ internal static class ConsoleConsumerCommand
                     break;
                 }
                 var result = consumer.Consume(timeout);
+                watchdog?.Kick();
                 if (result is null)
                 {
                     output.Flush();
@@ -178,6 +185,10 @@ internal static class ConsoleConsumerCommand
             {
                 consumer.Close();
             }
+        }
+        catch (Exception e) when (watchdog?.Fired == true && e is ObjectDisposedException or OperationCanceledException or KafkaException)
+        {
+            error.WriteLine($"samsa: no message within {options.TimeoutMs} ms (--timeout-ms): the consumer is still waiting for the cluster, stopping");
         }
         catch (KafkaException e)
         {

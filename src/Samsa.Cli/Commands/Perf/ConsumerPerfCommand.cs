@@ -116,6 +116,7 @@ internal static class ConsumerPerfCommand
             .SetPartitionsAssignedHandler((_, partitions) => rebalance.Assigned(partitions))
             .SetPartitionsRevokedHandler((_, partitions) => rebalance.Revoked(partitions))
             .Build();
+        using var watchdog = new ConsumerWatchdog(consumer, TimeSpan.FromMilliseconds(options.TimeoutMs) + WatchdogGrace, time);
         var progress = new ProgressBar(output, interactive, time, options.Messages, "messages");
         var counter = new RecordCounter();
         consumer.Subscribe(options.Topic);
@@ -133,6 +134,7 @@ internal static class ConsumerPerfCommand
                 if (read > 0)
                 {
                     lastConsumedMs = nowMs;
+                    watchdog.Kick();
                 }
                 if (nowMs - lastReportMs >= options.ReportingIntervalMs)
                 {
@@ -148,6 +150,10 @@ internal static class ConsumerPerfCommand
                 progress.Update(counter.Messages);
             }
         }
+        catch (Exception e) when (watchdog.Fired && e is ObjectDisposedException or OperationCanceledException or KafkaException)
+        {
+            // Stuck joining the group or looking up offsets past --timeout: Kafka's tool ends the same way.
+        }
         catch (KafkaException e)
         {
             progress.Clear();
@@ -160,7 +166,15 @@ internal static class ConsumerPerfCommand
             output.WriteLine(ConsumerPerfReport.TimeoutWarning(options.TimeoutMs));
         }
         long endMs = Now(time);
-        consumer.Close();
+        try
+        {
+            watchdog.Kick();
+            consumer.Close();
+        }
+        catch (Exception e) when (watchdog.Fired && e is ObjectDisposedException or OperationCanceledException or KafkaException)
+        {
+            // Leaving the group took too long; the coordinator drops the member after session.timeout.ms.
+        }
         if (!options.ShowDetailedStats)
         {
             output.WriteLine(ConsumerPerfReport.Summary(startMs, endMs, zone, counter.Bytes, counter.Messages, rebalance.JoinTimeMs));
@@ -173,6 +187,9 @@ internal static class ConsumerPerfCommand
     }
 
     private static readonly TimeSpan PollTimeout = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>How far past --timeout a consumer call may block (joining the group, looking up offsets) before the run ends.</summary>
+    private static readonly TimeSpan WatchdogGrace = TimeSpan.FromSeconds(1);
 
     private static long Now(TimeProvider time) => time.GetUtcNow().ToUnixTimeMilliseconds();
 

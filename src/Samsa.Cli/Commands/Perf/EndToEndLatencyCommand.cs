@@ -76,7 +76,19 @@ internal static class EndToEndLatencyCommand
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, bool interactive, TimeProvider? time = null)
     {
         var options = Parse(args);
-        time ??= TimeProvider.System;
+        try
+        {
+            return await RunAsync(options, output, error, interactive, time ?? TimeProvider.System).ConfigureAwait(false);
+        }
+        catch (KafkaException e)
+        {
+            error.WriteLine($"samsa: {e.Message}");
+            return 1;
+        }
+    }
+
+    private static async Task<int> RunAsync(Options options, TextWriter output, TextWriter error, bool interactive, TimeProvider time)
+    {
         var producerConfig = new ProducerConfig(options.ProducerProperties);
         var consumerConfig = new ConsumerConfig(options.ConsumerProperties);
         var partitions = await PartitionsAsync(options.Bootstrap, options.Topic, output).ConfigureAwait(false);
