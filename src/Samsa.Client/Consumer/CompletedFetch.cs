@@ -84,7 +84,16 @@ internal sealed class CompletedFetch : IDisposable
                 continue;
             }
             var reader = new RecordReader(payload[_payloadPosition..]);
-            if (!reader.MoveNext())
+            bool read;
+            try
+            {
+                read = reader.MoveNext();
+            }
+            catch (InvalidRecordException e)
+            {
+                throw Corrupt($"a record of the batch at offset {_batch.BaseOffset} is malformed: {e.Message}", e);
+            }
+            if (!read)
             {
                 FinishBatch();
                 continue;

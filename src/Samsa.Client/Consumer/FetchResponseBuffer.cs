@@ -1,12 +1,10 @@
-using Samsa.Client.Network;
-
 namespace Samsa.Client.Consumer;
 
 /// <summary>
-/// A fetch response's pooled frame, shared by the <see cref="CompletedFetch"/>es that point into it and returned to
+/// A fetch response's pooled frame (a <see cref="Network.ResponseFrame"/>), shared by the <see cref="CompletedFetch"/>es that point into it and returned to
 /// the pool when the last one is done. Counts toward its broker's buffered responses until then. Thread-safe.
 /// </summary>
-internal sealed class FetchResponseBuffer(ResponseFrame frame, Fetcher fetcher, Fetcher.BrokerFetchState broker)
+internal sealed class FetchResponseBuffer(IDisposable frame, Action<FetchResponseBuffer> onReleased, Fetcher.BrokerFetchState broker)
 {
     private int _references = 1;
 
@@ -19,7 +17,7 @@ internal sealed class FetchResponseBuffer(ResponseFrame frame, Fetcher fetcher, 
         if (Interlocked.Decrement(ref _references) == 0)
         {
             frame.Dispose();
-            fetcher.OnResponseReleased(this);
+            onReleased(this);
         }
     }
 }

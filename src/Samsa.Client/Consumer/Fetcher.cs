@@ -78,6 +78,25 @@ internal sealed class Fetcher : IAsyncDisposable
         }
     }
 
+    /// <summary>True when some partition has no position yet or an error to report; cheap, for every Consume.</summary>
+    public bool NeedsAttention
+    {
+        get
+        {
+            lock (Sync)
+            {
+                foreach (var state in _assigned.Values)
+                {
+                    if (!state.HasPosition || state.PendingError is not null)
+                    {
+                        return true;
+                    }
+                }
+                return false;
+            }
+        }
+    }
+
     public PartitionState? Find(TopicPartition partition)
     {
         lock (Sync)
@@ -473,7 +492,7 @@ internal sealed class Fetcher : IAsyncDisposable
     private void HandleResponse(BrokerFetchState broker, List<(PartitionState State, int Epoch, long Offset)> partitions,
         ResponseFrame frame, FetchResponse response)
     {
-        var buffer = new FetchResponseBuffer(frame, this, broker);
+        var buffer = new FetchResponseBuffer(frame, OnResponseReleased, broker);
         bool needMetadata = false;
         List<(PartitionState, string)>? outOfRange = null;
         lock (Sync)

@@ -76,8 +76,10 @@ internal sealed class KafkaConsumer<TKey, TValue> : IConsumer<TKey, TValue>
         {
             _coordinator = new ConsumerCoordinator(_cluster, _config, assignors, _time, Wake, OnBackgroundError);
         }
-        _nextAutoCommit = Environment.TickCount64 + _autoCommitIntervalMs;
+        _nextAutoCommit = AutoCommitDue();
     }
+
+    private long AutoCommitDue() => _time.GetTimestamp() + (_autoCommitIntervalMs * _time.TimestampFrequency / 1000);
 
     public string Name { get; }
 
@@ -274,15 +276,18 @@ internal sealed class KafkaConsumer<TKey, TValue> : IConsumer<TKey, TValue>
                 }
             }
         }
-        ResolvePositions();
-        MaybeAutoCommit();
-        foreach (var state in _fetcher.Partitions)
+        if (_fetcher.NeedsAttention)
         {
-            if (state.PendingError is { } pending)
+            ResolvePositions();
+            foreach (var state in _fetcher.Partitions)
             {
-                throw pending;
+                if (state.PendingError is { } pending)
+                {
+                    throw pending;
+                }
             }
         }
+        MaybeAutoCommit();
     }
 
     private IReadOnlyList<string> MatchTopics(ClusterMetadata metadata)
@@ -578,11 +583,11 @@ internal sealed class KafkaConsumer<TKey, TValue> : IConsumer<TKey, TValue>
 
     private void MaybeAutoCommit()
     {
-        if (!_autoCommit || _coordinator is null || Environment.TickCount64 < _nextAutoCommit)
+        if (!_autoCommit || _coordinator is null || _time.GetTimestamp() < _nextAutoCommit)
         {
             return;
         }
-        _nextAutoCommit = Environment.TickCount64 + _autoCommitIntervalMs;
+        _nextAutoCommit = AutoCommitDue();
         if (_subscribed && _coordinator.RejoinNeeded)
         {
             return;

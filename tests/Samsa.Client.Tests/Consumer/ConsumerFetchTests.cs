@@ -242,6 +242,56 @@ public sealed class ConsumerFetchTests
     }
 
     [Fact]
+    public async Task Enable_partition_eof_reports_the_end_once_per_arrival_there()
+    {
+        await using var cluster = await ConsumerTestCluster.StartAsync();
+        await cluster.CreateTopicAsync("t", 1);
+        await cluster.ProduceAsync("t", 0, 2);
+        using var consumer = cluster.Consumer(cluster.Config(configure: c => c.EnablePartitionEof = true));
+        consumer.Assign([new TopicPartitionOffset("t", 0, 0)]);
+
+        var results = new List<ConsumeResult<string?, string?>>();
+        Assert.True(ConsumerTestCluster.Eventually(() =>
+        {
+            if (consumer.Consume(TimeSpan.FromMilliseconds(50)) is { } r)
+            {
+                results.Add(r);
+            }
+            return results.Count == 3;
+        }));
+        Assert.Equal([false, false, true], results.Select(r => r.IsPartitionEOF));
+        Assert.Equal(2, results[2].Offset.Value);
+        Assert.Null(consumer.Consume(TimeSpan.FromMilliseconds(300)));
+    }
+
+    [Fact]
+    public async Task ConsumeBatch_does_not_allocate_per_record()
+    {
+        await using var cluster = await ConsumerTestCluster.StartAsync();
+        await cluster.CreateTopicAsync("t", 1);
+        for (int i = 0; i < 10; i++)
+        {
+            await cluster.ProduceAsync("t", 0, 1000, start: i * 1000);
+        }
+        using var consumer = cluster.Consumer(cluster.Config());
+        consumer.Assign([new TopicPartitionOffset("t", 0, 0)]);
+        var visitor = new CountingVisitor();
+        consumer.ConsumeBatch(visitor, ConsumerTestCluster.Deadline);
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        int counted = visitor.Count;
+        long end = Environment.TickCount64 + (long)ConsumerTestCluster.Deadline.TotalMilliseconds;
+        while (visitor.Count < 10_000 && Environment.TickCount64 < end)
+        {
+            consumer.ConsumeBatch(visitor, TimeSpan.FromMilliseconds(100));
+        }
+        long perRecord = (GC.GetAllocatedBytesForCurrentThread() - before) / Math.Max(1, visitor.Count - counted);
+
+        Assert.Equal(10_000, visitor.Count);
+        Assert.True(perRecord < 16, $"{perRecord} bytes allocated per record");
+    }
+
+    [Fact]
     public async Task QueryWatermarkOffsets_returns_the_log_start_and_end()
     {
         await using var cluster = await ConsumerTestCluster.StartAsync();
@@ -292,6 +342,13 @@ public sealed class ConsumerFetchTests
         config.Set("fetch.min.bytes", "lots");
         error = Assert.Throws<ArgumentException>(() => new ConsumerBuilder<string, string>(config).Build());
         Assert.Contains("fetch.min.bytes", error.Message);
+    }
+
+    private sealed class CountingVisitor : IRecordVisitor
+    {
+        public int Count { get; private set; }
+
+        public void OnRecord(in ConsumedRecord record) => Count += record.Value.Length > 0 ? 1 : 0;
     }
 
     private sealed class CollectingVisitor : IRecordVisitor

@@ -178,6 +178,54 @@ public sealed class ConsumerGroupTests
 
         Assert.True(ConsumerTestCluster.Eventually(() => a.Owned.Count == 4), "the other member gets the stalled one's partitions");
         Assert.True(b.Consumer.MemberId.Length == 0, "the stalled member left the group");
+
+        // Back in Consume, the member learns its partitions were lost (not revoked: others own them) and rejoins.
+        var bHeld = b.Owned;
+        b.Unstall();
+        Assert.True(ConsumerTestCluster.Eventually(() => a.Owned.Count == 2 && b.Owned.Count == 2));
+        Assert.Contains(b.Events, e => e.Kind == "lost" && e.Partitions.ToHashSet().SetEquals(bHeld));
+        Assert.DoesNotContain(b.Events, e => e.Kind == "revoked");
+    }
+
+    [Fact]
+    public async Task A_group_member_keeps_consuming_across_a_broker_restart()
+    {
+        await using var cluster = await ConsumerTestCluster.StartAsync();
+        await cluster.CreateTopicAsync("t", 2);
+        await cluster.ProduceAsync("t", 0, 5, "before");
+        using var a = new GroupMember("a", cluster, cluster.Config("g", c => c.AutoCommitIntervalMs = 100), ["t"]);
+        Assert.True(ConsumerTestCluster.Eventually(() => a.Consumed.Count == 5));
+
+        await cluster.Broker.RestartAsync();
+        await using var connection = await Network.KafkaConnection.ConnectAsync(cluster.Broker.BootstrapServers);
+        var produce = new Protocol.Messages.ProduceRequest { Acks = -1, TimeoutMs = 10_000 };
+        using var builder = new Protocol.Records.RecordBatchBuilder();
+        builder.Append(0, null, "after"u8.ToArray());
+        produce.TopicData.Add(new Protocol.Messages.ProduceRequest.TopicProduceData
+        {
+            Name = "t",
+            PartitionData = [new Protocol.Messages.ProduceRequest.PartitionProduceData { Index = 1, Records = builder.ToArray() }],
+        });
+        await connection.SendAsync<Protocol.Messages.ProduceResponse>(produce, 9);
+
+        Assert.True(ConsumerTestCluster.Eventually(() => a.Consumed.Any(r => r.Message.Value == "after")), "the record written after the restart arrives");
+        Assert.Equal(6, a.Consumed.Count);
+    }
+
+    [Fact]
+    public async Task A_second_member_with_the_same_group_instance_id_fences_the_first()
+    {
+        await using var cluster = await ConsumerTestCluster.StartAsync();
+        await cluster.CreateTopicAsync("t", 2);
+        var config = cluster.Config("g", c => c.GroupInstanceId = "instance-1");
+        using var first = new GroupMember("first", cluster, config, ["t"]);
+        Assert.True(ConsumerTestCluster.Eventually(() => first.Owned.Count == 2));
+
+        using var second = new GroupMember("second", cluster, config, ["t"]);
+
+        Assert.True(ConsumerTestCluster.Eventually(() => second.Owned.Count == 2), "the new instance takes the static member's place");
+        Assert.True(ConsumerTestCluster.Eventually(() => first.Errors.Any(e => e is KafkaException { Error: ErrorCode.FencedInstanceId, IsFatal: true })),
+            "the old instance is fenced");
     }
 
     [Fact]

@@ -73,6 +73,8 @@ internal sealed class GroupMember : IDisposable
     /// <summary>Stops calling Consume without leaving (a stuck application).</summary>
     public void Stall() => _paused = true;
 
+    public void Unstall() => _paused = false;
+
     private void Run()
     {
         while (!_stop)
