@@ -32,6 +32,8 @@ internal static class ConsoleConsumerCommand
     /// <summary>How far past --timeout-ms a consumer call may block (joining a group, looking up offsets) before the run ends.</summary>
     private static readonly TimeSpan WatchdogGrace = TimeSpan.FromSeconds(1);
 
+    private static readonly TimeSpan PollSlice = TimeSpan.FromMilliseconds(100);
+
     private static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "--from-beginning" };
     private static readonly HashSet<string> MultiValued = new(StringComparer.Ordinal) { "--consumer-props" };
 
@@ -136,42 +138,45 @@ internal static class ConsoleConsumerCommand
     public static Task<int> RunAsync(string[] args, Stream output, TextWriter error, CancellationToken cancellationToken = default, TimeProvider? time = null)
     {
         var options = Parse(args);
+        time ??= TimeProvider.System;
         var formatter = new DefaultMessageFormatter(options.FormatterProperties);
         using var consumer = ConsumerFactory.Create(new ConsumerConfig(options.ConsumerProperties));
         using var watchdog = options.TimeoutMs is { } limit
-            ? new ConsumerWatchdog(consumer, TimeSpan.FromMilliseconds(limit) + WatchdogGrace, time ?? TimeProvider.System)
+            ? new ConsumerWatchdog(consumer, TimeSpan.FromMilliseconds(limit) + WatchdogGrace, time)
             : null;
-        if (options.Partition is { } partition)
-        {
-            consumer.Assign([new TopicPartitionOffset(options.Topic, partition, options.StartOffset)]);
-        }
-        else
-        {
-            consumer.Subscribe(options.Topic);
-        }
         long count = 0;
         int exit = 0;
         try
         {
-            var timeout = options.TimeoutMs is { } ms ? TimeSpan.FromMilliseconds(ms) : TimeSpan.FromMilliseconds(100);
+            if (options.Partition is { } partition)
+            {
+                consumer.Assign([new TopicPartitionOffset(options.Topic, partition, options.StartOffset)]);
+            }
+            else
+            {
+                consumer.Subscribe(options.Topic);
+            }
+            long lastRecord = time.GetTimestamp();
             while (options.MaxMessages < 0 || count < options.MaxMessages)
             {
                 if (cancellationToken.IsCancellationRequested)
                 {
                     break;
                 }
-                var result = consumer.Consume(timeout);
-                watchdog?.Kick();
+                // Short polls, so that Ctrl+C is noticed promptly whatever --timeout-ms is.
+                var result = consumer.Consume(PollSlice);
                 if (result is null)
                 {
                     output.Flush();
-                    if (options.TimeoutMs is not null)
+                    if (options.TimeoutMs is { } ms && time.GetElapsedTime(lastRecord).TotalMilliseconds >= ms)
                     {
-                        error.WriteLine($"samsa: no message within {options.TimeoutMs} ms (--timeout-ms), stopping");
+                        error.WriteLine($"samsa: no message within {ms} ms (--timeout-ms), stopping");
                         break;
                     }
                     continue;
                 }
+                lastRecord = time.GetTimestamp();
+                watchdog?.Kick();
                 if (result.IsPartitionEOF)
                 {
                     continue;
