@@ -1,4 +1,3 @@
-using Samsa.Client.Network;
 using Samsa.Broker;
 using Samsa.Broker.Config;
 using Samsa.Cli.Commands;

@@ -1,4 +1,3 @@
-using Samsa.Client.Network;
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Samsa.Client;
