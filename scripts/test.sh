@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Runs every test. First installs what the interop tests need: Debian packages (kcat,
-# confluent-kafka-python, kafka-python, librdkafka, codec libraries) and KafkaJS from npm.
+# confluent-kafka-python, kafka-python, librdkafka-dev and gcc for the mock cluster, codec libraries)
+# and KafkaJS from npm.
 # Already-installed packages are skipped, so a second run costs nothing.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-APT_PACKAGES=(kcat python3-confluent-kafka python3-kafka librdkafka-dev libsnappy1v5 liblz4-1 libzstd1 python3-snappy python3-lz4 python3-zstandard zstd lz4)
+APT_PACKAGES=(kcat python3-confluent-kafka python3-kafka librdkafka-dev gcc libsnappy1v5 liblz4-1 libzstd1 python3-snappy python3-lz4 python3-zstandard zstd lz4)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -8,13 +8,18 @@
  *                   [-T SECONDS] [-X key=value ...]
  *   rdkperf version   (prints librdkafka's version)
  *
- * produce: sends COUNT records with a SIZE-byte value and no key to one partition as fast as the client
- *          allows, then waits for every delivery report. The clock starts after the topic's metadata
- *          is known (connection set-up is not measured) and stops at the last delivery report.
- * consume: assigns the partition at offset 0 and reads COUNT records. The clock starts at the
- *          assignment and stops at the COUNT-th record. Offsets must arrive as 0, 1, 2, ...
+ * produce: sends COUNT records with a SIZE-byte value and no key as fast as the client allows, then
+ *          waits for every delivery report. With -p they all go to that partition; without it
+ *          librdkafka's default partitioner places them (sticky for records without a key, so
+ *          batches fill one partition at a time, as in the Java client). The clock starts after the
+ *          topic's metadata names a leader for every partition (connection set-up is not measured)
+ *          and stops at the last delivery report.
+ * consume: assigns the partition (-p) or every partition of the topic at offset 0 and reads COUNT
+ *          records in all. The clock starts at the assignment and stops at the COUNT-th record.
+ *          Offsets must arrive as 0, 1, 2, ... in each partition.
  * --mock:  starts librdkafka's mock cluster (one broker, listening on loopback) inside this process
- *          and creates TOPIC there with one partition. The mock cluster lives only as long as the
+ *          and creates TOPIC there with PARTITION + 1 partitions (one without -p; consume --mock
+ *          reads partition 0). The mock cluster lives only as long as the
  *          process and keeps only about 5 MB per partition, so consume --mock writes and reads the
  *          COUNT records in rounds of about 3 MiB, measuring only the reads (see run_consume_mock).
  *          The explicit mock API is used rather than test.mock.num.brokers because that property
@@ -50,7 +55,7 @@ struct options {
     const char *bootstrap;
     int mock;
     const char *topic;
-    int32_t partition;
+    int32_t partition; /* -1 (RD_KAFKA_PARTITION_UA): every partition */
     long long count;
     size_t size;
     const char *acks;
@@ -88,6 +93,43 @@ static rd_kafka_t *new_client(rd_kafka_type_t type, rd_kafka_conf_t *conf) {
     return rk;
 }
 
+/* Waits until the topic's metadata names a leader for every partition (for -p, for that one) and
+ * returns the number of partition ids to track. */
+static int32_t wait_for_partitions(rd_kafka_t *rk, const struct options *o) {
+    if (o->partition >= 0) {
+        wait_for_leader(rk, o->topic, o->partition);
+        return o->partition + 1;
+    }
+    rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, o->topic, NULL);
+    double deadline = now_seconds() + 30;
+    for (;;) {
+        const struct rd_kafka_metadata *md = NULL;
+        rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, rkt, &md, 5000);
+        int32_t count = 0;
+        if (!err && md->topic_cnt == 1 && !md->topics[0].err && md->topics[0].partition_cnt > 0) {
+            count = md->topics[0].partition_cnt;
+            for (int i = 0; i < md->topics[0].partition_cnt; i++) {
+                const rd_kafka_metadata_partition_t *p = &md->topics[0].partitions[i];
+                if (p->err || p->leader < 0 || p->id < 0 || p->id >= md->topics[0].partition_cnt) {
+                    count = 0;
+                }
+            }
+        }
+        if (md) {
+            rd_kafka_metadata_destroy(md);
+        }
+        if (count > 0) {
+            rd_kafka_topic_destroy(rkt);
+            return count;
+        }
+        if (now_seconds() > deadline) {
+            die("no leader for every partition of the topic", o->topic);
+        }
+        struct timespec pause = {0, 100 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
+}
+
 static rd_kafka_t *new_producer(const char *bootstrap, const struct options *o, int with_overrides,
                                 struct delivery_state *state) {
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
@@ -99,7 +141,7 @@ static rd_kafka_t *new_producer(const char *bootstrap, const struct options *o, 
     rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
     rd_kafka_conf_set_opaque(conf, state);
     rd_kafka_t *rk = new_client(RD_KAFKA_PRODUCER, conf);
-    wait_for_leader(rk, o->topic, o->partition);
+    wait_for_partitions(rk, o);
     return rk;
 }
 
@@ -170,7 +212,9 @@ static double run_produce(const char *bootstrap, const struct options *o) {
     return err ? -1 : elapsed;
 }
 
-static rd_kafka_t *new_consumer(const char *bootstrap, const struct options *o, const char *fetch_wait_ms) {
+/* *partitions receives the number of partition ids to track. */
+static rd_kafka_t *new_consumer(const char *bootstrap, const struct options *o, const char *fetch_wait_ms,
+                                int32_t *partitions) {
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     set_conf(conf, "bootstrap.servers", bootstrap);
     if (fetch_wait_ms) {
@@ -192,22 +236,29 @@ static rd_kafka_t *new_consumer(const char *bootstrap, const struct options *o, 
     set_conf(conf, "queued.max.messages.kbytes", "2097151");
     apply_overrides(conf, o);
     rd_kafka_t *rk = new_client(RD_KAFKA_CONSUMER, conf);
-    wait_for_leader(rk, o->topic, o->partition);
+    *partitions = wait_for_partitions(rk, o);
     return rk;
 }
 
-static rd_kafka_topic_partition_list_t *partition_list(const struct options *o, int64_t offset) {
-    rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_list_add(list, o->topic, o->partition)->offset = offset;
+/* The partition (-p) or partitions 0..partitions-1, each at offset. */
+static rd_kafka_topic_partition_list_t *partition_list(const struct options *o, int32_t partitions,
+                                                       int64_t offset) {
+    int32_t first = o->partition >= 0 ? o->partition : 0;
+    int32_t end = o->partition >= 0 ? o->partition + 1 : partitions;
+    rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(end - first);
+    for (int32_t p = first; p < end; p++) {
+        rd_kafka_topic_partition_list_add(list, o->topic, p)->offset = offset;
+    }
     return list;
 }
 
-/* Reads records until the offset `end` has been read; counts value bytes into *bytes.
- * Returns 0 when offsets first..end-1 arrived in order. */
-static int consume_records(rd_kafka_t *rk, long long first, long long end, double deadline,
-                           long long *bytes) {
-    long long next = first, out_of_order = 0, errors = 0;
-    while (next < end && now_seconds() < deadline) {
+/* Reads `count` records; next[p] is the offset expected next in partition p (p < partitions) and
+ * moves on with every record. Counts value bytes into *bytes. Returns 0 when all count records
+ * arrived and each partition's offsets came in order without gaps. */
+static int consume_records(rd_kafka_t *rk, long long *next, int32_t partitions, long long count,
+                           double deadline, long long *bytes) {
+    long long read = 0, out_of_order = 0, errors = 0;
+    while (read < count && now_seconds() < deadline) {
         rd_kafka_message_t *msg = rd_kafka_consumer_poll(rk, 100);
         if (!msg) {
             continue;
@@ -219,18 +270,22 @@ static int consume_records(rd_kafka_t *rk, long long first, long long end, doubl
                 rd_kafka_message_destroy(msg);
                 break;
             }
+        } else if (msg->partition < 0 || msg->partition >= partitions) {
+            errors++;
+            fprintf(stderr, "rdkperf: a record from unexpected partition %d\n", (int)msg->partition);
         } else {
-            if (msg->offset != next) {
+            if (msg->offset != next[msg->partition]) {
                 out_of_order++;
             }
-            next = msg->offset + 1;
+            next[msg->partition] = msg->offset + 1;
             *bytes += (long long)msg->len;
+            read++;
         }
         rd_kafka_message_destroy(msg);
     }
-    if (next < end || out_of_order > 0) {
-        fprintf(stderr, "rdkperf: consume read up to offset %lld of %lld, %lld out of order, %lld errors%s\n",
-                next, end, out_of_order, errors, now_seconds() >= deadline ? ", timed out" : "");
+    if (read < count || out_of_order > 0) {
+        fprintf(stderr, "rdkperf: consume read %lld of %lld records, %lld out of order, %lld errors%s\n", read,
+                count, out_of_order, errors, now_seconds() >= deadline ? ", timed out" : "");
         return -1;
     }
     return 0;
@@ -245,17 +300,20 @@ static void close_consumer(rd_kafka_t *rk) {
 /* The measured consume from a broker that already holds the records: the clock runs from the
  * assignment to the last record. Returns the elapsed seconds, or -1 on failure. */
 static double run_consume(const char *bootstrap, const struct options *o, long long *bytes) {
-    rd_kafka_t *rk = new_consumer(bootstrap, o, NULL);
-    rd_kafka_topic_partition_list_t *list = partition_list(o, 0);
+    int32_t partitions;
+    rd_kafka_t *rk = new_consumer(bootstrap, o, NULL, &partitions);
+    long long *next = calloc((size_t)partitions, sizeof(*next));
+    rd_kafka_topic_partition_list_t *list = partition_list(o, partitions, 0);
     double start = now_seconds();
     rd_kafka_resp_err_t err = rd_kafka_assign(rk, list);
     rd_kafka_topic_partition_list_destroy(list);
     if (err) {
         die("assign failed", rd_kafka_err2str(err));
     }
-    int failed = consume_records(rk, 0, o->count, start + o->timeout_s, bytes);
+    int failed = consume_records(rk, next, partitions, o->count, start + o->timeout_s, bytes);
     double elapsed = now_seconds() - start;
     close_consumer(rk);
+    free(next);
     return failed ? -1 : elapsed;
 }
 
@@ -272,7 +330,9 @@ static double run_consume_mock(const char *bootstrap, const struct options *o, l
     /* A fetch of the empty log end sent at the end of a round is held by the mock for
      * fetch.wait.max.ms; keeping that short lets it return while the next round is written, not
      * after the next assignment (one fetch is in flight per broker). */
-    rd_kafka_t *consumer = new_consumer(bootstrap, o, "1");
+    int32_t partitions;
+    rd_kafka_t *consumer = new_consumer(bootstrap, o, "1", &partitions);
+    long long *next = calloc((size_t)partitions, sizeof(*next));
     char *payload = new_payload(o->size);
     long long round_size = (3LL << 20) / ((long long)o->size + 16);
     if (round_size < 1) {
@@ -287,13 +347,14 @@ static double run_consume_mock(const char *bootstrap, const struct options *o, l
             failed = 1;
             break;
         }
-        rd_kafka_topic_partition_list_t *list = partition_list(o, done);
+        rd_kafka_topic_partition_list_t *list = partition_list(o, partitions, done);
         double start = now_seconds();
         rd_kafka_resp_err_t err = rd_kafka_assign(consumer, list);
         if (err) {
             die("assign failed", rd_kafka_err2str(err));
         }
-        failed = consume_records(consumer, done, done + n, deadline, bytes);
+        next[o->partition] = done;
+        failed = consume_records(consumer, next, partitions, n, deadline, bytes);
         measured += now_seconds() - start;
         rd_kafka_assign(consumer, NULL);
         rd_kafka_topic_partition_list_destroy(list);
@@ -303,14 +364,15 @@ static double run_consume_mock(const char *bootstrap, const struct options *o, l
     close_consumer(consumer);
     destroy_producer(producer);
     free(payload);
+    free(next);
     return failed ? -1 : measured;
 }
 
 static void report(const struct options *o, const char *target, double seconds, long long bytes) {
     double per_s = (double)o->count / seconds;
     double mb_per_s = (double)bytes / seconds / (1024.0 * 1024.0);
-    printf("mode=%s target=%s records=%lld size=%zu seconds=%.3f records_per_s=%.0f mb_per_s=%.2f\n",
-           o->mode, target, o->count, o->size, seconds, per_s, mb_per_s);
+    printf("mode=%s target=%s records=%lld size=%zu seconds=%.3f records_per_s=%.0f mb_per_s=%.2f partition=%s\n",
+           o->mode, target, o->count, o->size, seconds, per_s, mb_per_s, o->partition >= 0 ? "one" : "all");
     fflush(stdout);
 }
 
@@ -319,6 +381,7 @@ int main(int argc, char **argv) {
     o.topic = "rdkperf";
     o.count = 1000000;
     o.size = 100;
+    o.partition = RD_KAFKA_PARTITION_UA;
     o.acks = "all";
     o.timeout_s = 300;
 
@@ -370,6 +433,10 @@ int main(int argc, char **argv) {
     if (o.mock == (o.bootstrap != NULL)) {
         die("give exactly one of -b and --mock", NULL);
     }
+    /* The mock keeps too little of a partition to read it whole; consume --mock reads one partition in rounds. */
+    if (o.mock && o.partition < 0 && !strcmp(o.mode, "consume")) {
+        o.partition = 0;
+    }
 
     rd_kafka_t *mock_owner = NULL;
     rd_kafka_mock_cluster_t *mcluster = NULL;
@@ -383,7 +450,8 @@ int main(int argc, char **argv) {
         if (!mcluster) {
             die("cannot start the mock cluster", NULL);
         }
-        rd_kafka_resp_err_t err = rd_kafka_mock_topic_create(mcluster, o.topic, o.partition + 1, 1);
+        rd_kafka_resp_err_t err =
+            rd_kafka_mock_topic_create(mcluster, o.topic, o.partition < 0 ? 1 : o.partition + 1, 1);
         if (err) {
             die("cannot create the mock topic", rd_kafka_err2str(err));
         }

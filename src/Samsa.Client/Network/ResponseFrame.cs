@@ -24,6 +24,12 @@ public sealed class ResponseFrame : IDisposable
         _version = version;
     }
 
+    /// <summary>
+    /// The error code at the start of a response body whose header is v0 (ApiVersions): readable even when the rest
+    /// of the body is not.
+    /// </summary>
+    public ErrorCode ErrorCode => _length >= 6 ? (ErrorCode)BinaryPrimitives.ReadInt16BigEndian(_buffer.AsSpan(4)) : ErrorCode.None;
+
     /// <summary>Parses the response body; the result may point into this frame.</summary>
     public TResponse Parse<TResponse>()
         where TResponse : IProtocolMessage, new()

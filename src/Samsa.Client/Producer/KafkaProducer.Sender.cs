@@ -121,9 +121,9 @@ public sealed partial class KafkaProducer
                     int requestBytes = 0;
                     foreach (var queued in forNode)
                     {
-                        requestBytes += queued.Payload.Length;
+                        requestBytes += queued.PayloadLength;
                     }
-                    if (forNode.Count > 0 && requestBytes + batch.Payload.Length > _settings.MaxRequestSize)
+                    if (forNode.Count > 0 && requestBytes + batch.PayloadLength > _settings.MaxRequestSize)
                     {
                         continue;
                     }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using Samsa.Client.Config;
 using Samsa.Client.Network;
@@ -30,6 +31,10 @@ public sealed partial class KafkaProducer : IDisposable, IAsyncDisposable
     private readonly Lock _idleLock = new();
     private readonly SemaphoreSlim _wakeup = new(0);
     private readonly Task _sender;
+
+    // Batch buffers are reused through a pool of the producer's own: the shared pool keeps only a few arrays of a
+    // size per core, fewer than the batches a busy producer has queued and in flight.
+    private readonly ArrayPool<byte> _batchBuffers;
     private long _bufferedBytes;
     private long _outstandingRecords;
     private TaskCompletionSource? _idle;
@@ -43,6 +48,8 @@ public sealed partial class KafkaProducer : IDisposable, IAsyncDisposable
         _cluster = cluster;
         _settings = settings;
         Name = name;
+        _batchBuffers = ArrayPool<byte>.Create(Math.Max(settings.BatchSize, settings.MaxRequestSize) + 4096,
+            (int)Math.Clamp(settings.BufferMemory / settings.BatchSize, 16, 256));
         _sender = Task.Run(RunSenderAsync);
     }
 
@@ -110,7 +117,7 @@ public sealed partial class KafkaProducer : IDisposable, IAsyncDisposable
             }
             if (batch is null)
             {
-                batch = new ProducerBatch(state, Math.Min(_settings.BatchSize, Math.Max(recordBytes + RecordBatchHeader.HeaderSize, _settings.BatchSize)), now);
+                batch = new ProducerBatch(state, Math.Max(recordBytes + RecordBatchHeader.HeaderSize, _settings.BatchSize), now, _batchBuffers);
                 state.Open = batch;
                 wake = true;
             }

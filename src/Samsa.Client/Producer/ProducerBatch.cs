@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using Samsa.Client.Network;
 using Samsa.Protocol.Compression;
 using Samsa.Protocol.Records;
 
@@ -19,10 +21,12 @@ internal sealed class ProducerBatch
     private DeliverySlot[] _slots = [];
     private int _slotCount;
 
-    public ProducerBatch(PartitionState partition, int capacity, long createdAtMs)
+    private ArraySegment<byte> _bytes;
+
+    public ProducerBatch(PartitionState partition, int capacity, long createdAtMs, ArrayPool<byte> pool)
     {
         Partition = partition;
-        _builder = new RecordBatchBuilder(capacity);
+        _builder = new RecordBatchBuilder(capacity, pool);
         CreatedAtMs = createdAtMs;
     }
 
@@ -48,8 +52,11 @@ internal sealed class ProducerBatch
     /// <summary>When the last send failed (<see cref="Environment.TickCount64"/>), for retry.backoff.ms.</summary>
     public long RetryNotBeforeMs { get; set; }
 
-    /// <summary>The bytes to send, once sealed.</summary>
+    /// <summary>The bytes to send, once sealed, as records the connection writes from their own buffer.</summary>
     public ReadOnlyMemory<byte> Payload { get; private set; }
+
+    /// <summary>Bytes of the sealed batch.</summary>
+    public int PayloadLength => _bytes.Count;
 
     public long MaxTimestamp => _builder.MaxTimestamp;
 
@@ -87,12 +94,14 @@ internal sealed class ProducerBatch
         {
             _compressed = new PooledBufferWriter(Math.Max(1024, batch.Length / 2));
             RecordBatchCompression.WriteBatch(batch.Span, batch.Span[RecordBatchHeader.RecordsOffset..], codec, _compressed);
-            Payload = _compressed.WrittenMemory;
+            batch = _compressed.WrittenMemory;
         }
-        else
+        if (!MemoryMarshal.TryGetArray<byte>(batch, out var bytes))
         {
-            Payload = batch;
+            throw new InvalidOperationException("a batch buffer is an array");
         }
+        _bytes = bytes;
+        Payload = new ArrayRecords(bytes).Memory;
         IsSealed = true;
     }
 
@@ -100,7 +109,7 @@ internal sealed class ProducerBatch
     public void Stamp(long producerId, short producerEpoch, int baseSequence)
     {
         BaseSequence = baseSequence;
-        var span = MemoryMarshalSpan();
+        var span = _bytes.AsSpan();
         BinaryPrimitives.WriteInt64BigEndian(span[RecordBatchHeader.ProducerIdOffset..], producerId);
         BinaryPrimitives.WriteInt16BigEndian(span[RecordBatchHeader.ProducerEpochOffset..], producerEpoch);
         BinaryPrimitives.WriteInt32BigEndian(span[RecordBatchHeader.BaseSequenceOffset..], baseSequence);
@@ -109,9 +118,6 @@ internal sealed class ProducerBatch
 
     /// <summary>Forgets the sequence so that the batch is stamped again (after the producer id was reset).</summary>
     public void ClearSequence() => BaseSequence = RecordBatchHeader.NoSequence;
-
-    private Span<byte> MemoryMarshalSpan() =>
-        System.Runtime.InteropServices.MemoryMarshal.AsMemory(Payload).Span;
 
     /// <summary>Tells every record's handler where it was written (or why not).</summary>
     public void Complete(long baseOffset, long logAppendTimeMs, Protocol.ErrorCode error, string? reason)

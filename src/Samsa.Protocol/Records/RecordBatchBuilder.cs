@@ -12,6 +12,7 @@ namespace Samsa.Protocol.Records;
 /// </summary>
 public sealed class RecordBatchBuilder : IDisposable
 {
+    private readonly ArrayPool<byte> _pool;
     private byte[] _buffer;
     private int _length = RecordBatchHeader.HeaderSize;
     private int _count;
@@ -19,8 +20,16 @@ public sealed class RecordBatchBuilder : IDisposable
     private long _maxTimestamp = -1;
 
     public RecordBatchBuilder(int initialCapacity = 1024)
+        : this(initialCapacity, ArrayPool<byte>.Shared)
     {
-        _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(initialCapacity, RecordBatchHeader.HeaderSize + 64));
+    }
+
+    /// <summary>A builder whose buffer comes from (and goes back to) <paramref name="pool"/>.</summary>
+    public RecordBatchBuilder(int initialCapacity, ArrayPool<byte> pool)
+    {
+        ArgumentNullException.ThrowIfNull(pool);
+        _pool = pool;
+        _buffer = pool.Rent(Math.Max(initialCapacity, RecordBatchHeader.HeaderSize + 64));
     }
 
     /// <summary>BaseOffset to write; producers write 0 and the broker assigns the real one.</summary>
@@ -176,7 +185,7 @@ public sealed class RecordBatchBuilder : IDisposable
         _buffer = [];
         if (buffer.Length > 0)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            _pool.Return(buffer);
         }
     }
 
@@ -223,9 +232,9 @@ public sealed class RecordBatchBuilder : IDisposable
         }
 
         long wanted = Math.Max((long)_buffer.Length * 2, (long)_length + additional);
-        byte[] larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(wanted, Array.MaxLength));
+        byte[] larger = _pool.Rent((int)Math.Min(wanted, Array.MaxLength));
         _buffer.AsSpan(0, _length).CopyTo(larger);
-        ArrayPool<byte>.Shared.Return(_buffer);
+        _pool.Return(_buffer);
         _buffer = larger;
     }
 

@@ -21,6 +21,19 @@ public sealed class ConsumerProtocolCodecTests
     //   ConsumerProtocolMemberAssignment(0, [], None).encode()
     private static readonly byte[] KafkaPythonEmptyAssignment = Convert.FromHexString("000000000000ffffffff");
 
+    // JoinGroup metadata librdkafka 2.0.2 (confluent-kafka-python 1.7, partition.assignment.strategy=cooperative-sticky)
+    // sent, read back from the group with DescribeGroups: member c1 rejoining with orders-2 and orders-3, its user
+    // data the sticky form ([orders [2, 3]], generation 2); member c2 with nothing owned.
+    internal static readonly byte[] LibrdkafkaSubscriptionC1 = Convert.FromHexString(
+        "00010000000100066f72646572730000001c0000000100066f7264657273000000020000000200000003000000020000000100066f7264657273000000020000000200000003");
+
+    internal static readonly byte[] LibrdkafkaSubscriptionC2 = Convert.FromHexString(
+        "00010000000100066f726465727300000008000000000000000200000000");
+
+    // The assignment the librdkafka leader sent c1 in the same group.
+    private static readonly byte[] LibrdkafkaAssignmentC1 = Convert.FromHexString(
+        "00000000000100066f72646572730000000200000002000000030000001c0000000100066f726465727300000002000000020000000300000002");
+
     // Written by hand from the v3 schema: topics ["t"], user data AB, owned t-0 and t-2, generation 5, rack "r1".
     private static readonly byte[] SubscriptionV3 = Convert.FromHexString(
         "0003" + "00000001" + "000174" + "00000001AB" + "00000001" + "000174" + "00000002" + "00000000" + "00000002"
@@ -37,6 +50,34 @@ public sealed class ConsumerProtocolCodecTests
         Assert.Empty(subscription.OwnedPartitions);
         Assert.Equal(-1, subscription.GenerationId);
         Assert.Null(subscription.RackId);
+    }
+
+    [Fact]
+    public void Decodes_and_reencodes_librdkafka_v1_subscription()
+    {
+        var subscription = ConsumerProtocolCodec.DecodeSubscription(LibrdkafkaSubscriptionC1);
+
+        Assert.Equal(1, subscription.Version);
+        Assert.Equal(["orders"], subscription.Topics);
+        Assert.Equal([new("orders", 2), new("orders", 3)], subscription.OwnedPartitions);
+        Assert.Equal(-1, subscription.GenerationId);
+        Assert.Equal(28, subscription.UserData!.Length);
+        Assert.Equal(LibrdkafkaSubscriptionC1, ConsumerProtocolCodec.EncodeSubscription(subscription));
+
+        var empty = ConsumerProtocolCodec.DecodeSubscription(LibrdkafkaSubscriptionC2);
+        Assert.Empty(empty.OwnedPartitions);
+        Assert.Equal(LibrdkafkaSubscriptionC2, ConsumerProtocolCodec.EncodeSubscription(empty));
+    }
+
+    [Fact]
+    public void Decodes_and_reencodes_librdkafka_assignment()
+    {
+        var assignment = ConsumerProtocolCodec.DecodeAssignment(LibrdkafkaAssignmentC1);
+
+        Assert.Equal(0, assignment.Version);
+        Assert.Equal([new("orders", 2), new("orders", 3)], assignment.Partitions);
+        Assert.Equal(28, assignment.UserData!.Length);
+        Assert.Equal(LibrdkafkaAssignmentC1, ConsumerProtocolCodec.EncodeAssignment(assignment));
     }
 
     [Fact]

@@ -113,6 +113,24 @@ public sealed class CooperativeStickyAssignorTests
     }
 
     [Fact]
+    public void Assigns_librdkafka_members_from_their_real_subscriptions()
+    {
+        var subscriptions = new Dictionary<string, MemberSubscription>
+        {
+            ["c1"] = MemberSubscription.From(ConsumerProtocolCodec.DecodeSubscription(ConsumerProtocolCodecTests.LibrdkafkaSubscriptionC1), null),
+            ["c2"] = MemberSubscription.From(ConsumerProtocolCodec.DecodeSubscription(ConsumerProtocolCodecTests.LibrdkafkaSubscriptionC2), null),
+        };
+        // c1's generation (2) is in its sticky user data; c0 below claims orders-2 at generation 1 and loses it.
+        subscriptions["c0"] = Owning(["orders"], 1, "orders-2");
+
+        var result = _assignor.Assign(new Dictionary<string, int> { ["orders"] = 6 }, subscriptions);
+
+        Assert.Equal(["orders-2", "orders-3"], Of(result, "c1"));
+        Assert.Equal(["orders-0", "orders-4"], Of(result, "c0"));
+        Assert.Equal(["orders-1", "orders-5"], Of(result, "c2"));
+    }
+
+    [Fact]
     public void Partition_claimed_twice_in_one_generation_goes_to_one_claimant_at_once()
     {
         var result = _assignor.Assign(

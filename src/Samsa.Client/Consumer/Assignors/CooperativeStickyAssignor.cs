@@ -7,8 +7,9 @@ namespace Samsa.Client.Consumer.Assignors;
 /// The "cooperative-sticky" strategy (KIP-429 over the sticky rules of KIP-54), compatible with Java's
 /// CooperativeStickyAssignor and librdkafka's cooperative-sticky:
 /// <list type="bullet">
-/// <item>Balanced: no partition can move to a member holding at least two fewer, even along a chain of
-/// moves, so members with the same subscription differ by at most one partition.</item>
+/// <item>Balanced: once partitions held back for revocation are handed over, no partition can move to a
+/// member holding at least two fewer, even along a chain of moves, so members with the same subscription
+/// differ by at most one partition.</item>
 /// <item>Sticky: a member keeps what it owned as far as balance allows. A partition's owner is the member
 /// that claims it (owned partitions, subscription v1+) with the highest generation (subscription v2+, else
 /// the user data); two claims at the same generation cancel each other, and a claim on a topic the member no
