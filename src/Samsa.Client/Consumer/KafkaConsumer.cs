@@ -172,6 +172,19 @@ internal sealed class KafkaConsumer<TKey, TValue> : IConsumer<TKey, TValue>
 
     public ConsumeResult<TKey, TValue>? Consume(TimeSpan timeout)
     {
+        try
+        {
+            return ConsumeCore(timeout);
+        }
+        catch (OperationCanceledException) when (_closing.IsCancellationRequested)
+        {
+            // Disposed from another thread while this one waited on the network.
+            throw new ObjectDisposedException(Name);
+        }
+    }
+
+    private ConsumeResult<TKey, TValue>? ConsumeCore(TimeSpan timeout)
+    {
         var sink = new SingleRecordSink(this);
         long deadline = Environment.TickCount64 + (long)Math.Max(0, timeout.TotalMilliseconds);
         while (true)
@@ -218,6 +231,18 @@ internal sealed class KafkaConsumer<TKey, TValue> : IConsumer<TKey, TValue>
     public int ConsumeBatch(IRecordVisitor visitor, TimeSpan timeout)
     {
         ArgumentNullException.ThrowIfNull(visitor);
+        try
+        {
+            return ConsumeBatchCore(visitor, timeout);
+        }
+        catch (OperationCanceledException) when (_closing.IsCancellationRequested)
+        {
+            throw new ObjectDisposedException(Name);
+        }
+    }
+
+    private int ConsumeBatchCore(IRecordVisitor visitor, TimeSpan timeout)
+    {
         var sink = new VisitorSink(visitor);
         long deadline = Environment.TickCount64 + (long)Math.Max(0, timeout.TotalMilliseconds);
         while (true)
