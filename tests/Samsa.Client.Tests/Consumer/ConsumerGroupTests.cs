@@ -117,9 +117,10 @@ public sealed class ConsumerGroupTests
         b.Stop(close: true);
 
         Assert.True(ConsumerTestCluster.Eventually(() => a.Owned.Count == 4, TimeSpan.FromSeconds(20)));
-        var (kind, partitions) = b.Events.Last();
+        var (kind, partitions, _) = b.Events.Last();
         Assert.Equal("revoked", kind);
         Assert.True(partitions.ToHashSet().SetEquals(bHeld));
+        GroupMember.AssertNoSharedOwnership(a, b);
     }
 
     [Theory]
@@ -148,6 +149,7 @@ public sealed class ConsumerGroupTests
             await cluster.ProduceAsync("t", p, 5, $"p{p}-");
         }
         Assert.True(ConsumerTestCluster.Eventually(() => a.Consumed.Count + b.Consumed.Count + c.Consumed.Count == 30));
+        GroupMember.AssertNoSharedOwnership(a, b, c);
         foreach (var member in new[] { a, b, c })
         {
             Assert.All(member.Consumed, r => Assert.Contains(r.TopicPartition, member.Owned));
@@ -159,7 +161,7 @@ public sealed class ConsumerGroupTests
         {
             // Eager: before each rejoin a member revokes everything it holds, then gets its whole new share.
             var owned = new HashSet<TopicPartition>();
-            foreach (var (kind, partitions) in aEvents)
+            foreach (var (kind, partitions, _) in aEvents)
             {
                 if (kind == "revoked")
                 {
