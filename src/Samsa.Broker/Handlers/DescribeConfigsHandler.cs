@@ -34,7 +34,8 @@ internal sealed class DescribeConfigsHandler(BrokerContext broker) : IRequestHan
                 ResourceName = resource.ResourceName,
             };
             response.Results.Add(result);
-            var wanted = resource.ConfigurationKeys is null ? null : new HashSet<string>(resource.ConfigurationKeys, StringComparer.Ordinal);
+            // Null or empty asks for every key, as in Kafka.
+            var wanted = resource.ConfigurationKeys is null || resource.ConfigurationKeys.Count == 0 ? null : new HashSet<string>(resource.ConfigurationKeys, StringComparer.Ordinal);
             switch (resource.ResourceType)
             {
                 case TopicResource:
