@@ -16,15 +16,11 @@ internal sealed class AlterConfigsHandler(BrokerContext broker) : IRequestHandle
     {
         var request = (AlterConfigsRequest)message;
         var response = new AlterConfigsResponse();
-        var duplicates = request.Resources
-            .GroupBy(r => (r.ResourceType, r.ResourceName))
-            .Where(g => g.Count() > 1)
-            .Select(g => g.Key)
-            .ToHashSet();
+        var duplicates = ConfigResources.Duplicates(request.Resources, r => (r.ResourceType, r.ResourceName));
         foreach (var resource in request.Resources)
         {
             var (error, errorMessage) = duplicates.Contains((resource.ResourceType, resource.ResourceName))
-                ? (ErrorCode.InvalidRequest, $"Resource {resource.ResourceName} appears more than once in the request.")
+                ? (ErrorCode.InvalidRequest, $"Resource {resource.ResourceName} {ConfigResources.DuplicateMessage}")
                 : Alter(resource, request.ValidateOnly);
             response.Responses.Add(new AlterConfigsResponse.AlterConfigsResourceResponse
             {
@@ -39,14 +35,9 @@ internal sealed class AlterConfigsHandler(BrokerContext broker) : IRequestHandle
 
     private (ErrorCode Error, string? Message) Alter(AlterConfigsRequest.AlterConfigsResource resource, bool validateOnly)
     {
-        switch (resource.ResourceType)
+        if (ConfigResources.RefuseUnlessTopic(resource.ResourceType) is { } refused)
         {
-            case DescribeConfigsHandler.TopicResource:
-                break;
-            case DescribeConfigsHandler.BrokerResource:
-                return (ErrorCode.InvalidRequest, "Broker configs are static here: set them in server.properties and restart.");
-            default:
-                return (ErrorCode.InvalidRequest, $"Resource type {resource.ResourceType} is not supported; alter topics (2).");
+            return refused;
         }
         var next = new Dictionary<string, string>(StringComparer.Ordinal);
         var names = new HashSet<string>(StringComparer.Ordinal);
