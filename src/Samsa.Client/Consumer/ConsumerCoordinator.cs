@@ -179,20 +179,9 @@ internal sealed class ConsumerCoordinator : IAsyncDisposable
                     case ErrorCode.MemberIdRequired:
                         MemberId = join.MemberId;
                         continue;
-                    case ErrorCode.UnknownMemberId or ErrorCode.IllegalGeneration:
-                        ResetMember();
-                        continue;
-                    case ErrorCode.RebalanceInProgress:
-                        continue;
-                    case ErrorCode.FencedInstanceId:
-                        _fatal = new KafkaException(error, $"group '{GroupId}': group.instance.id '{GroupInstanceId}' is used by another member") { IsFatal = true };
-                        throw _fatal;
-                    case var _ when IsCoordinatorError(error):
-                        MarkCoordinatorUnknown();
-                        await BackoffAsync(ct).ConfigureAwait(false);
-                        continue;
                     default:
-                        throw new KafkaException(error, $"JoinGroup of group '{GroupId}': {error}");
+                        await RetryJoinAfterAsync(error, "JoinGroup", ct).ConfigureAwait(false);
+                        continue;
                 }
                 MemberId = join.MemberId;
                 GenerationId = join.GenerationId;
@@ -209,20 +198,9 @@ internal sealed class ConsumerCoordinator : IAsyncDisposable
                 {
                     case ErrorCode.None:
                         break;
-                    case ErrorCode.RebalanceInProgress:
-                        continue;
-                    case ErrorCode.UnknownMemberId or ErrorCode.IllegalGeneration:
-                        ResetMember();
-                        continue;
-                    case ErrorCode.FencedInstanceId:
-                        _fatal = new KafkaException(error, $"group '{GroupId}': group.instance.id '{GroupInstanceId}' is used by another member") { IsFatal = true };
-                        throw _fatal;
-                    case var _ when IsCoordinatorError(error):
-                        MarkCoordinatorUnknown();
-                        await BackoffAsync(ct).ConfigureAwait(false);
-                        continue;
                     default:
-                        throw new KafkaException(error, $"SyncGroup of group '{GroupId}': {error}");
+                        await RetryJoinAfterAsync(error, "SyncGroup", ct).ConfigureAwait(false);
+                        continue;
                 }
                 Assignor = assignor;
                 _rejoinNeeded = false;
@@ -599,6 +577,32 @@ internal sealed class ConsumerCoordinator : IAsyncDisposable
         if (_connection is { } connection)
         {
             await connection.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// What JoinGroup and SyncGroup errors have in common: a rebalance under way or a forgotten member joins again,
+    /// a moved coordinator is found again after the backoff, a fenced static member is fatal, anything else throws.
+    /// Returns when the join should be tried again.
+    /// </summary>
+    private async Task RetryJoinAfterAsync(ErrorCode error, string api, CancellationToken ct)
+    {
+        switch (error)
+        {
+            case ErrorCode.RebalanceInProgress:
+                return;
+            case ErrorCode.UnknownMemberId or ErrorCode.IllegalGeneration:
+                ResetMember();
+                return;
+            case ErrorCode.FencedInstanceId:
+                _fatal = new KafkaException(error, $"group '{GroupId}': group.instance.id '{GroupInstanceId}' is used by another member") { IsFatal = true };
+                throw _fatal;
+            case var _ when IsCoordinatorError(error):
+                MarkCoordinatorUnknown();
+                await BackoffAsync(ct).ConfigureAwait(false);
+                return;
+            default:
+                throw new KafkaException(error, $"{api} of group '{GroupId}': {error}");
         }
     }
 }
