@@ -42,6 +42,15 @@ public interface IConsumer<TKey, TValue> : IDisposable
     /// <summary>The next record; waits until one arrives or the token is cancelled.</summary>
     ConsumeResult<TKey, TValue> Consume(CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The allocation-light path: hands up to max.poll.records buffered records to <paramref name="visitor"/> as spans
+    /// into the fetch response (no deserializer, no per-record allocation), waiting up to <paramref name="timeout"/>
+    /// for the first; returns how many. Rebalances, offset resets, auto-commit and enable.auto.offset.store work as
+    /// in <see cref="Consume(TimeSpan)"/>; the spans are valid only during <see cref="IRecordVisitor.OnRecord"/>.
+    /// </summary>
+    int ConsumeBatch(IRecordVisitor visitor, TimeSpan timeout);
+
+    /// <summary>Consume in a loop, as an async stream, until the token is cancelled.</summary>
     IAsyncEnumerable<ConsumeResult<TKey, TValue>> ConsumeAllAsync(CancellationToken cancellationToken = default);
 
     void Seek(TopicPartitionOffset position);
