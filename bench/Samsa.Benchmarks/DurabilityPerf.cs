@@ -1,3 +1,4 @@
+using Samsa.Client.Network;
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Net.Sockets;

@@ -1,3 +1,4 @@
+using Samsa.Client.Network;
 using System.Diagnostics;
 using Samsa.Broker;
 using Samsa.Broker.Config;

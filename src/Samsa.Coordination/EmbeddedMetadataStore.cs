@@ -83,6 +83,21 @@ public sealed class EmbeddedMetadataStore : IMetadataStore
         }
     }
 
+    public bool TryUpdateTopic(TopicRecord topic)
+    {
+        lock (_lock)
+        {
+            if (!_topics.TryGetValue(topic.Name, out var current) || current.TopicId != topic.TopicId)
+            {
+                return false;
+            }
+            var next = new Dictionary<string, TopicRecord>(_topics, StringComparer.Ordinal) { [topic.Name] = topic };
+            Persist(next);
+            Volatile.Write(ref _topics, next);
+            return true;
+        }
+    }
+
     public bool DeleteTopic(string name)
     {
         lock (_lock)

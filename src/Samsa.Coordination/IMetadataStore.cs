@@ -16,6 +16,12 @@ public interface IMetadataStore
     /// <summary>Adds a topic durably; false when one with the same name exists.</summary>
     bool TryCreateTopic(TopicRecord topic);
 
+    /// <summary>
+    /// Replaces a topic's record durably (new partitions, altered configs); false when there is no topic with that
+    /// name and topic id.
+    /// </summary>
+    bool TryUpdateTopic(TopicRecord topic);
+
     /// <summary>Removes a topic durably; false when there was none.</summary>
     bool DeleteTopic(string name);
 }

@@ -12,7 +12,7 @@ public sealed record TopicRecord
     /// <summary>Replica broker ids per partition; the first is the preferred leader.</summary>
     public required IReadOnlyList<IReadOnlyList<int>> Assignment { get; init; }
 
-    /// <summary>Topic-level config overrides as given at creation (for example retention.ms).</summary>
+    /// <summary>Topic-level config overrides as given at creation or last altered (for example retention.ms).</summary>
     public IReadOnlyDictionary<string, string> Configs { get; init; } = new Dictionary<string, string>();
 
     public int PartitionCount => Assignment.Count;

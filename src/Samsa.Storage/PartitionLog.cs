@@ -60,6 +60,7 @@ public sealed class PartitionLog : IDisposable
     private readonly Lock _lock = new();
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
+    private LogConfig _config;
     private LogSegment[] _segments;
     private LogOffsetMetadata _logEnd;
     private LogOffsetMetadata _highWatermark;
@@ -88,7 +89,7 @@ public sealed class PartitionLog : IDisposable
     {
         Directory = directory;
         TopicPartition = topicPartition;
-        Config = config;
+        _config = config;
         _segments = segments;
         _logger = logger;
         _time = time;
@@ -107,7 +108,20 @@ public sealed class PartitionLog : IDisposable
 
     public TopicPartition TopicPartition { get; }
 
-    public LogConfig Config { get; }
+    /// <summary>
+    /// The log's settings. Each use reads the current value, so a change (<see cref="UpdateConfig"/>) applies to the
+    /// next append, roll, flush check and retention run; segments keep the index size they were created with and the
+    /// roll jitter stays the one drawn at open.
+    /// </summary>
+    public LogConfig Config => Volatile.Read(ref _config);
+
+    /// <summary>Replaces the log's settings (a topic's configs were altered). Thread-safe.</summary>
+    public void UpdateConfig(LogConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        config.Validate();
+        Volatile.Write(ref _config, config);
+    }
 
     /// <summary>The first offset the log still holds.</summary>
     public long LogStartOffset => Volatile.Read(ref _logStartOffset);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Samsa.Client;
 using Samsa.Client.Admin;
+using Samsa.Client.Network;
 using Samsa.Protocol.Messages;
 using Samsa.Protocol.Records;
 

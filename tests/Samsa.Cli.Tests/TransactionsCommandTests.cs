@@ -3,6 +3,7 @@ using Samsa.Broker.Config;
 using Samsa.Cli.Commands;
 using Samsa.Client;
 using Samsa.Client.Admin;
+using Samsa.Client.Network;
 using Samsa.Protocol.Messages;
 
 namespace Samsa.Cli.Tests;

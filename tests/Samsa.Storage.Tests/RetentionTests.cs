@@ -75,6 +75,28 @@ public sealed class RetentionTests : IDisposable
     }
 
     [Fact]
+    public void Updated_config_applies_to_the_next_retention_run_and_roll()
+    {
+        using PartitionLog log = Open(SmallSegments);
+        long hour = 3_600_000;
+        AppendSegment(log, NowMs - 10 * hour);
+        AppendSegment(log, NowMs - 9 * hour);
+        AppendSegment(log, NowMs);
+        Assert.Equal(0, log.DeleteOldSegments());
+
+        log.UpdateConfig(log.Config with { RetentionMs = 5 * hour, SegmentBytes = 64 * 1024 });
+
+        Assert.Equal(5 * hour, log.Config.RetentionMs);
+        Assert.Equal(2, log.DeleteOldSegments());
+        Assert.Equal([6L], BaseOffsets(log));
+        AppendSegment(log, NowMs);
+        AppendSegment(log, NowMs);
+        Assert.Equal([6L], BaseOffsets(log));
+        Assert.Throws<ArgumentException>(() => log.UpdateConfig(log.Config with { SegmentBytes = 10 }));
+        Assert.Equal(64 * 1024, log.Config.SegmentBytes);
+    }
+
+    [Fact]
     public void Retention_never_deletes_the_active_segment_and_appends_continue()
     {
         using PartitionLog log = Open(SmallSegments with { RetentionMs = 1000 });

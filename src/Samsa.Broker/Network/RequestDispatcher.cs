@@ -33,6 +33,10 @@ internal sealed class RequestDispatcher
     private readonly DescribeTransactionsHandler _describeTransactions;
     private readonly ListTransactionsHandler _listTransactions;
     private readonly WriteTxnMarkersHandler _writeTxnMarkers;
+    private readonly DescribeConfigsHandler _describeConfigs;
+    private readonly AlterConfigsHandler _alterConfigs;
+    private readonly IncrementalAlterConfigsHandler _incrementalAlterConfigs;
+    private readonly CreatePartitionsHandler _createPartitions;
 
     public RequestDispatcher(BrokerContext broker)
     {
@@ -62,6 +66,10 @@ internal sealed class RequestDispatcher
         _describeTransactions = new DescribeTransactionsHandler(broker);
         _listTransactions = new ListTransactionsHandler(broker);
         _writeTxnMarkers = new WriteTxnMarkersHandler(broker);
+        _describeConfigs = new DescribeConfigsHandler(broker);
+        _alterConfigs = new AlterConfigsHandler(broker);
+        _incrementalAlterConfigs = new IncrementalAlterConfigsHandler(broker);
+        _createPartitions = new CreatePartitionsHandler(broker);
     }
 
     public ValueTask<IProtocolMessage?> DispatchAsync(RequestContext context, IProtocolMessage request)
@@ -94,6 +102,10 @@ internal sealed class RequestDispatcher
             ApiKey.DescribeTransactions => _describeTransactions,
             ApiKey.ListTransactions => _listTransactions,
             ApiKey.WriteTxnMarkers => _writeTxnMarkers,
+            ApiKey.DescribeConfigs => _describeConfigs,
+            ApiKey.AlterConfigs => _alterConfigs,
+            ApiKey.IncrementalAlterConfigs => _incrementalAlterConfigs,
+            ApiKey.CreatePartitions => _createPartitions,
             _ => throw new InvalidOperationException($"no handler for {context.ApiKey}"),
         };
         return handler.HandleAsync(context, request, CancellationToken.None);

@@ -39,6 +39,10 @@ internal static class SupportedApis
         new(ApiKey.DescribeTransactions, 0, 0, 0),
         new(ApiKey.ListTransactions, 0, 0, 0),
         new(ApiKey.WriteTxnMarkers, 1, 1, 1),
+        new(ApiKey.DescribeConfigs, 1, 4, 1),
+        new(ApiKey.AlterConfigs, 0, 2, 0),
+        new(ApiKey.CreatePartitions, 0, 3, 0),
+        new(ApiKey.IncrementalAlterConfigs, 0, 1, 0),
     ];
 
     /// <summary>True when the request can be parsed: the version is inside the advertised range.</summary>

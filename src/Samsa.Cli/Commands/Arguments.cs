@@ -1,7 +1,8 @@
 namespace Samsa.Cli.Commands;
 
 /// <summary>
-/// Kafka-tool style options: `--name value`, `--name=value`, repeated options and bare flags.
+/// Kafka-tool style options: `--name value`, `--name=value`, repeated options and bare flags; a multi-valued option
+/// (kafka-producer-perf-test's `--producer-props a=1 b=2`) takes every following word up to the next `--option`.
 /// Unknown options are reported by the command that reads them.
 /// </summary>
 internal sealed class Arguments
@@ -9,7 +10,7 @@ internal sealed class Arguments
     private readonly Dictionary<string, List<string>> _options = new(StringComparer.Ordinal);
     private readonly HashSet<string> _consumed = new(StringComparer.Ordinal);
 
-    public Arguments(IEnumerable<string> args, IReadOnlySet<string> flags)
+    public Arguments(IEnumerable<string> args, IReadOnlySet<string> flags, IReadOnlySet<string>? multiValued = null)
     {
         var list = args.ToList();
         for (int i = 0; i < list.Count; i++)
@@ -41,6 +42,13 @@ internal sealed class Arguments
                 _options[name] = values = new List<string>();
             }
             values.Add(value ?? "true");
+            if (multiValued is not null && multiValued.Contains(name))
+            {
+                while (i + 1 < list.Count && !list[i + 1].StartsWith("--", StringComparison.Ordinal))
+                {
+                    values.Add(list[++i]);
+                }
+            }
         }
     }
 
@@ -74,6 +82,30 @@ internal sealed class Arguments
             return null;
         }
         return int.TryParse(value, out int result) ? result : throw new UsageException($"option {name} expects an integer, got '{value}'");
+    }
+
+    public long? GetLong(string name)
+    {
+        string? value = Get(name);
+        if (value is null)
+        {
+            return null;
+        }
+        return long.TryParse(value, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out long result)
+            ? result
+            : throw new UsageException($"option {name} expects an integer, got '{value}'");
+    }
+
+    public double? GetDouble(string name)
+    {
+        string? value = Get(name);
+        if (value is null)
+        {
+            return null;
+        }
+        return double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double result) && double.IsFinite(result)
+            ? result
+            : throw new UsageException($"option {name} expects a number, got '{value}'");
     }
 
     /// <summary>Throws for any option given that no one asked about.</summary>

@@ -1,3 +1,4 @@
+using Samsa.Client.Config;
 using Samsa.Client.Network;
 using Samsa.Protocol;
 using Samsa.Protocol.Messages;
@@ -5,17 +6,62 @@ using Samsa.Protocol.Messages;
 namespace Samsa.Client.Admin;
 
 /// <summary>
-/// Topic administration over one broker connection (create, delete, list, describe).
-/// Thread-safe through the connection. The full admin client (configs, groups, offsets) comes later.
+/// Cluster administration over one broker connection: topics (create, delete, describe, grow, configs), consumer
+/// groups, offsets and transactions. Thread-safe through the connection.
 /// </summary>
 public sealed class AdminClient : IAsyncDisposable
 {
-    private readonly KafkaConnection _connection;
+    private const int DefaultRequestTimeoutMs = 30_000;
 
-    private AdminClient(KafkaConnection connection) => _connection = connection;
+    // DescribeConfigs/AlterConfigs resource types.
+    private const sbyte TopicResource = 2;
+    private const sbyte BrokerResource = 4;
+
+    private readonly KafkaConnection _connection;
+    private readonly int _requestTimeoutMs;
+
+    private AdminClient(KafkaConnection connection, int requestTimeoutMs = DefaultRequestTimeoutMs)
+    {
+        _connection = connection;
+        _requestTimeoutMs = requestTimeoutMs;
+    }
 
     public static async Task<AdminClient> ConnectAsync(string bootstrapServers, CancellationToken cancellationToken = default) =>
         new(await KafkaConnection.ConnectAsync(bootstrapServers, "samsa-admin", cancellationToken).ConfigureAwait(false));
+
+    /// <summary>
+    /// Connects to the first reachable broker of bootstrap.servers, with client.id, request.timeout.ms (also the
+    /// timeout the broker is given for CreatePartitions) and socket.connection.setup.timeout.ms from
+    /// <paramref name="config"/>. Throws <see cref="ArgumentException"/> for an invalid config and
+    /// <see cref="KafkaException"/> (NETWORK_EXCEPTION) when no broker answers.
+    /// </summary>
+    public static async Task<AdminClient> ConnectAsync(AdminClientConfig config, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var resolved = config.Resolve(ConfigScope.Admin);
+        string clientId = resolved.String("client.id") ?? "samsa";
+        int requestTimeoutMs = resolved.Int("request.timeout.ms");
+        var connectTimeout = TimeSpan.FromMilliseconds(resolved.Int("socket.connection.setup.timeout.ms"));
+        var servers = resolved.String("bootstrap.servers")!
+            .Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        KafkaException? lastFailure = null;
+        foreach (var server in servers)
+        {
+            var (host, port) = KafkaConnection.ParseHostPort(server);
+            try
+            {
+                var connection = await KafkaConnection.ConnectAsync(host, port, clientId, TimeSpan.FromMilliseconds(requestTimeoutMs),
+                    connectTimeout, cancellationToken).ConfigureAwait(false);
+                return new AdminClient(connection, requestTimeoutMs);
+            }
+            catch (KafkaException e) when (e.Error == ErrorCode.NetworkException)
+            {
+                lastFailure = e;
+            }
+        }
+        throw new KafkaException(ErrorCode.NetworkException,
+            $"no bootstrap server of '{string.Join(",", servers)}' answered: {lastFailure?.Message}");
+    }
 
     /// <summary>Creates a topic; -1 partitions or replication factor take the broker's defaults.</summary>
     public async Task<Uuid> CreateTopicAsync(string name, int partitions = -1, short replicationFactor = -1,
@@ -223,6 +269,98 @@ public sealed class AdminClient : IAsyncDisposable
                 t.TransactionStartTimeMs, partitions));
         }
         return result;
+    }
+
+    // ------------------------------------------------------------ Partitions and configs
+
+    /// <summary>
+    /// Grows <paramref name="topic"/> to <paramref name="totalCount"/> partitions (INVALID_PARTITIONS unless that is
+    /// more than it has). With <paramref name="validateOnly"/> the broker only checks the request.
+    /// </summary>
+    public async Task CreatePartitionsAsync(string topic, int totalCount, bool validateOnly = false, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(topic);
+        short version = _connection.NegotiateVersion(ApiKey.CreatePartitions, 0, 3);
+        var request = new CreatePartitionsRequest { TimeoutMs = _requestTimeoutMs, ValidateOnly = validateOnly };
+        request.Topics.Add(new CreatePartitionsRequest.CreatePartitionsTopic { Name = topic, Count = totalCount, Assignments = null });
+        var response = await _connection.SendAsync<CreatePartitionsResponse>(request, version, cancellationToken).ConfigureAwait(false);
+        var result = response.Results.Single(r => r.Name == topic);
+        ThrowIfError(result.ErrorCode, result.ErrorMessage ?? $"topic '{topic}'");
+    }
+
+    /// <summary>Every config of <paramref name="topic"/> with its effective value and source, in the broker's order.</summary>
+    public Task<IReadOnlyList<ConfigEntryResult>> DescribeConfigsAsync(string topic, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(topic);
+        return DescribeConfigsAsync(TopicResource, topic, cancellationToken);
+    }
+
+    /// <summary>The configs broker <paramref name="brokerId"/> reports about itself (read-only on Samsa).</summary>
+    public Task<IReadOnlyList<ConfigEntryResult>> DescribeBrokerConfigsAsync(int brokerId, CancellationToken cancellationToken = default) =>
+        DescribeConfigsAsync(BrokerResource, brokerId.ToString(System.Globalization.CultureInfo.InvariantCulture), cancellationToken);
+
+    /// <summary>
+    /// Changes some of <paramref name="topic"/>'s overrides and leaves the others (IncrementalAlterConfigs). The broker
+    /// validates the result as a whole: an invalid key or value throws INVALID_CONFIG and changes nothing.
+    /// </summary>
+    public async Task IncrementalAlterConfigsAsync(string topic, IReadOnlyList<AlterConfigOp> operations, bool validateOnly = false,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(topic);
+        ArgumentNullException.ThrowIfNull(operations);
+        short version = _connection.NegotiateVersion(ApiKey.IncrementalAlterConfigs, 0, 1);
+        var resource = new IncrementalAlterConfigsRequest.AlterConfigsResource { ResourceType = TopicResource, ResourceName = topic };
+        foreach (var operation in operations)
+        {
+            resource.Configs.Add(new IncrementalAlterConfigsRequest.AlterableConfig
+            {
+                Name = operation.Name,
+                ConfigOperation = (sbyte)operation.Operation,
+                Value = operation.Value,
+            });
+        }
+        var request = new IncrementalAlterConfigsRequest { ValidateOnly = validateOnly };
+        request.Resources.Add(resource);
+        var response = await _connection.SendAsync<IncrementalAlterConfigsResponse>(request, version, cancellationToken).ConfigureAwait(false);
+        var result = response.Responses.Single();
+        ThrowIfError(result.ErrorCode, result.ErrorMessage ?? $"topic '{topic}'");
+    }
+
+    /// <summary>
+    /// Replaces <paramref name="topic"/>'s whole override set with <paramref name="configs"/> (AlterConfigs): keys left
+    /// out revert to the broker's values.
+    /// </summary>
+    public async Task AlterConfigsAsync(string topic, IReadOnlyDictionary<string, string> configs, bool validateOnly = false,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(topic);
+        ArgumentNullException.ThrowIfNull(configs);
+        short version = _connection.NegotiateVersion(ApiKey.AlterConfigs, 0, 2);
+        var resource = new AlterConfigsRequest.AlterConfigsResource { ResourceType = TopicResource, ResourceName = topic };
+        foreach (var (name, value) in configs)
+        {
+            resource.Configs.Add(new AlterConfigsRequest.AlterableConfig { Name = name, Value = value });
+        }
+        var request = new AlterConfigsRequest { ValidateOnly = validateOnly };
+        request.Resources.Add(resource);
+        var response = await _connection.SendAsync<AlterConfigsResponse>(request, version, cancellationToken).ConfigureAwait(false);
+        var result = response.Responses.Single();
+        ThrowIfError(result.ErrorCode, result.ErrorMessage ?? $"topic '{topic}'");
+    }
+
+    private async Task<IReadOnlyList<ConfigEntryResult>> DescribeConfigsAsync(sbyte resourceType, string name, CancellationToken cancellationToken)
+    {
+        short version = _connection.NegotiateVersion(ApiKey.DescribeConfigs, 1, 4);
+        var request = new DescribeConfigsRequest();
+        request.Resources.Add(new DescribeConfigsRequest.DescribeConfigsResource { ResourceType = resourceType, ResourceName = name, ConfigurationKeys = null });
+        var response = await _connection.SendAsync<DescribeConfigsResponse>(request, version, cancellationToken).ConfigureAwait(false);
+        var result = response.Results.Single();
+        ThrowIfError(result.ErrorCode, result.ErrorMessage ?? name);
+        return result.Configs
+            .Select(c => new ConfigEntryResult(c.Name, c.Value,
+                Enum.IsDefined((ConfigSource)c.ConfigSource) ? (ConfigSource)c.ConfigSource : ConfigSource.UnknownConfig,
+                c.ReadOnly, c.IsSensitive))
+            .ToList();
     }
 
     private static void ThrowIfError(short code, string? message)

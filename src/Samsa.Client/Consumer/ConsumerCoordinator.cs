@@ -8,8 +8,8 @@ namespace Samsa.Client.Consumer;
 /// <summary>
 /// A consumer's membership of its group under the classic protocol, and its offset commits. The coordinator gets a
 /// connection of its own, with a request timeout that outlasts a JoinGroup held for the whole rebalance, so fetches
-/// never queue behind a join. Joining (FindCoordinator, JoinGroup, the leader's assignment, SyncGroup) is driven by
-/// the thread calling Consume, which runs the rebalance callbacks around it; a background loop heartbeats every
+/// never queue behind a join. Joining (FindCoordinator, JoinGroup, the leader's assignment, SyncGroup) is started by
+/// the thread calling Consume, which runs the rebalance callbacks before and after it; a background loop heartbeats every
 /// heartbeat.interval.ms while the member is in a generation and turns the coordinator's answers into flags the next
 /// Consume acts on: REBALANCE_IN_PROGRESS asks for a rejoin, ILLEGAL_GENERATION and UNKNOWN_MEMBER_ID also mean the
 /// partitions were lost, NOT_COORDINATOR and COORDINATOR_NOT_AVAILABLE send it looking for the coordinator again,

@@ -37,6 +37,7 @@ internal sealed class Fetcher : IAsyncDisposable
     private readonly Queue<PartitionState> _eofCandidates = new();
     private readonly CancellationTokenSource _closing = new();
     private CompletedFetch? _current;
+    private long _lastMetadataRequestMs;
     private bool _closed;
 
     public Fetcher(KafkaCluster cluster, ResolvedConfig config, Action wakeup, Action<KafkaException> onError)
@@ -388,7 +389,7 @@ internal sealed class Fetcher : IAsyncDisposable
         }
         if (needMetadata)
         {
-            _cluster.RequestMetadataUpdate();
+            RequestMetadataUpdate();
         }
         if (sends is not null)
         {
@@ -396,6 +397,17 @@ internal sealed class Fetcher : IAsyncDisposable
             {
                 _ = FetchAsync(broker, partitions);
             }
+        }
+    }
+
+    /// <summary>Asks for fresh metadata at most once per retry.backoff.ms, however often fetching finds no leader.</summary>
+    private void RequestMetadataUpdate()
+    {
+        long now = Environment.TickCount64;
+        long last = Interlocked.Read(ref _lastMetadataRequestMs);
+        if (now - last >= _retryBackoffMs && Interlocked.CompareExchange(ref _lastMetadataRequestMs, now, last) == last)
+        {
+            _cluster.RequestMetadataUpdate();
         }
     }
 
@@ -464,7 +476,7 @@ internal sealed class Fetcher : IAsyncDisposable
             }
             if (!_closing.IsCancellationRequested)
             {
-                _cluster.RequestMetadataUpdate();
+                RequestMetadataUpdate();
                 if (e is KafkaException { Error: not ErrorCode.NetworkException and not ErrorCode.RequestTimedOut } kafkaError)
                 {
                     _onError(kafkaError);
@@ -570,7 +582,7 @@ internal sealed class Fetcher : IAsyncDisposable
         }
         if (needMetadata)
         {
-            _cluster.RequestMetadataUpdate();
+            RequestMetadataUpdate();
         }
         buffer.Release();
     }

@@ -13,9 +13,10 @@ namespace Samsa.Client.Consumer;
 /// <summary>
 /// The consumer behind <see cref="ConsumerBuilder{TKey,TValue}"/>: a <see cref="Fetcher"/> for the assigned
 /// partitions and, with group.id, a <see cref="ConsumerCoordinator"/> for membership and commits. Everything the
-/// application sees happens on the thread calling Consume: rebalances with their callbacks, resolving start
-/// offsets (OffsetFetch, else auto.offset.reset through ListOffsets), auto-commit every auto.commit.interval.ms,
-/// errors from the background (to the error handler). Not thread-safe apart from <see cref="Close"/> and
+/// application sees happens on the thread calling Consume: rebalance callbacks (the JoinGroup/SyncGroup exchange
+/// between them runs in the background, across Consume calls), resolving start offsets (OffsetFetch, else
+/// auto.offset.reset through ListOffsets), auto-commit every auto.commit.interval.ms, errors from the background
+/// (to the error handler). Not thread-safe apart from <see cref="Close"/> and
 /// <see cref="Dispose"/>, like Kafka's consumers.
 /// </summary>
 internal sealed class KafkaConsumer<TKey, TValue> : IConsumer<TKey, TValue>
@@ -40,6 +41,9 @@ internal sealed class KafkaConsumer<TKey, TValue> : IConsumer<TKey, TValue>
     private readonly int _autoCommitIntervalMs;
     private readonly int _maxPollRecords;
     private readonly bool _partitionEof;
+    private Task<IReadOnlyList<TopicPartition>>? _join;
+    private CancellationTokenSource? _joinCancel;
+    private List<TopicPartition> _joinOwned = [];
     private List<string> _subscription = [];
     private Regex[] _patterns = [];
     private IReadOnlyList<string> _subscribedTopics = [];
@@ -137,6 +141,7 @@ internal sealed class KafkaConsumer<TKey, TValue> : IConsumer<TKey, TValue>
         ThrowIfClosed();
         if (_subscribed && _coordinator is { } coordinator)
         {
+            CancelJoin();
             GiveUpPartitions();
             Wait(coordinator.LeaveAsync("the consumer unsubscribed", _closing.Token));
         }
@@ -166,6 +171,19 @@ internal sealed class KafkaConsumer<TKey, TValue> : IConsumer<TKey, TValue>
     }
 
     public ConsumeResult<TKey, TValue>? Consume(TimeSpan timeout)
+    {
+        try
+        {
+            return ConsumeCore(timeout);
+        }
+        catch (OperationCanceledException) when (_closing.IsCancellationRequested)
+        {
+            // Disposed from another thread while this one waited on the network.
+            throw new ObjectDisposedException(Name);
+        }
+    }
+
+    private ConsumeResult<TKey, TValue>? ConsumeCore(TimeSpan timeout)
     {
         var sink = new SingleRecordSink(this);
         long deadline = Environment.TickCount64 + (long)Math.Max(0, timeout.TotalMilliseconds);
@@ -213,6 +231,18 @@ internal sealed class KafkaConsumer<TKey, TValue> : IConsumer<TKey, TValue>
     public int ConsumeBatch(IRecordVisitor visitor, TimeSpan timeout)
     {
         ArgumentNullException.ThrowIfNull(visitor);
+        try
+        {
+            return ConsumeBatchCore(visitor, timeout);
+        }
+        catch (OperationCanceledException) when (_closing.IsCancellationRequested)
+        {
+            throw new ObjectDisposedException(Name);
+        }
+    }
+
+    private int ConsumeBatchCore(IRecordVisitor visitor, TimeSpan timeout)
+    {
         var sink = new VisitorSink(visitor);
         long deadline = Environment.TickCount64 + (long)Math.Max(0, timeout.TotalMilliseconds);
         while (true)
@@ -270,7 +300,7 @@ internal sealed class KafkaConsumer<TKey, TValue> : IConsumer<TKey, TValue>
             if (_subscribed)
             {
                 CheckSubscribedTopics(coordinator);
-                if (coordinator.RejoinNeeded)
+                if (coordinator.RejoinNeeded || _join is not null)
                 {
                     Rebalance(coordinator);
                 }
@@ -336,33 +366,55 @@ internal sealed class KafkaConsumer<TKey, TValue> : IConsumer<TKey, TValue>
         }
     }
 
+    /// <summary>
+    /// Starts a rebalance (revoking first with an eager assignor) or finishes the one under way. The join itself runs
+    /// in the background, so Consume keeps its timeout and, with cooperative-sticky, keeps reading the partitions the
+    /// member still owns; once it completes, the next Consume applies the new assignment and runs the callbacks.
+    /// </summary>
     private void Rebalance(ConsumerCoordinator coordinator)
     {
-        var owned = _fetcher.Partitions.Select(p => p.TopicPartition).ToList();
-        if (coordinator.PartitionsLost)
+        if (_join is null)
         {
-            LosePartitions(owned);
-            owned = [];
+            var owned = _fetcher.Partitions.Select(p => p.TopicPartition).ToList();
+            if (coordinator.PartitionsLost)
+            {
+                LosePartitions(owned);
+                owned = [];
+            }
+            else if (!coordinator.IsCooperative && owned.Count > 0)
+            {
+                RevokePartitions(owned);
+                owned = [];
+            }
+            if (_subscribedTopics.Count == 0)
+            {
+                _subscribedTopics = MatchTopics(_cluster.Metadata);
+            }
+            _joinCancel = CancellationTokenSource.CreateLinkedTokenSource(_closing.Token);
+            _joinOwned = owned;
+            _join = coordinator.JoinAsync(_subscribedTopics, owned, _joinCancel.Token);
+            _join.ContinueWith(static (_, state) => ((KafkaConsumer<TKey, TValue>)state!).Wake(), this,
+                CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
-        else if (!coordinator.IsCooperative && owned.Count > 0)
+        if (!_join.IsCompleted)
         {
-            RevokePartitions(owned);
-            owned = [];
+            return;
         }
-        if (_subscribedTopics.Count == 0)
-        {
-            _subscribedTopics = MatchTopics(_cluster.Metadata);
-        }
-        var assigned = Wait(coordinator.JoinAsync(_subscribedTopics, owned, _closing.Token));
+        var join = _join;
+        _join = null;
+        _joinCancel?.Dispose();
+        _joinCancel = null;
+        var assigned = Wait(join);
+        var held = _joinOwned;
         if (coordinator.PartitionsLost)
         {
             // The member id was reset during the join: what it held may already be someone else's.
-            LosePartitions(owned);
-            owned = [];
+            LosePartitions(held);
+            held = [];
         }
         var assignedSet = assigned.ToHashSet();
-        var revoked = owned.Where(p => !assignedSet.Contains(p)).ToList();
-        var added = assigned.Where(p => !owned.Contains(p)).ToList();
+        var revoked = held.Where(p => !assignedSet.Contains(p)).ToList();
+        var added = assigned.Where(p => !held.Contains(p)).ToList();
         if (revoked.Count > 0)
         {
             RevokePartitions(revoked);
@@ -432,6 +484,25 @@ internal sealed class KafkaConsumer<TKey, TValue> : IConsumer<TKey, TValue>
         _fetcher.Remove(partitions);
     }
 
+    /// <summary>Abandons a join under way (Close, Unsubscribe); the member leaves right after.</summary>
+    private void CancelJoin()
+    {
+        if (_join is { } join)
+        {
+            _joinCancel!.Cancel();
+            try
+            {
+                join.Wait();
+            }
+            catch (AggregateException)
+            {
+            }
+            _join = null;
+            _joinCancel.Dispose();
+            _joinCancel = null;
+        }
+    }
+
     /// <summary>Close and Unsubscribe: commit, run the revoked (or lost) handler, drop the partitions.</summary>
     private void GiveUpPartitions()
     {
@@ -464,12 +535,27 @@ internal sealed class KafkaConsumer<TKey, TValue> : IConsumer<TKey, TValue>
         {
             return;
         }
+        // Bounded, so a coordinator or leader that does not answer delays Consume by a request timeout, not forever;
+        // the next Consume tries again.
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(_closing.Token);
+        bounded.CancelAfter(_cluster.RequestTimeout);
+        try
+        {
+            ResolvePositions(pending, bounded.Token);
+        }
+        catch (OperationCanceledException) when (!_closing.IsCancellationRequested)
+        {
+        }
+    }
+
+    private void ResolvePositions(List<(PartitionState State, int Epoch, Offset Start)> pending, CancellationToken cancellationToken)
+    {
         var byTimestamp = new List<(PartitionState State, int Epoch, long Timestamp)>();
         var stored = pending.Where(p => p.Start == Offset.Stored || p.Start == Offset.Unset).ToList();
         Dictionary<TopicPartition, (long Offset, int LeaderEpoch)>? committed = null;
         if (stored.Count > 0 && _coordinator is { } coordinator)
         {
-            committed = Wait(coordinator.FetchCommittedAsync(stored.Select(p => p.State.TopicPartition).ToList(), _closing.Token));
+            committed = Wait(coordinator.FetchCommittedAsync(stored.Select(p => p.State.TopicPartition).ToList(), cancellationToken));
         }
         foreach (var (state, epoch, start) in pending)
         {
@@ -504,7 +590,7 @@ internal sealed class KafkaConsumer<TKey, TValue> : IConsumer<TKey, TValue>
         }
         if (byTimestamp.Count > 0)
         {
-            var offsets = Wait(ListOffsetsAsync(byTimestamp.Select(p => (p.State.TopicPartition, p.Timestamp)).ToList(), _closing.Token));
+            var offsets = Wait(ListOffsetsAsync(byTimestamp.Select(p => (p.State.TopicPartition, p.Timestamp)).ToList(), cancellationToken));
             foreach (var (state, epoch, _) in byTimestamp)
             {
                 if (offsets.TryGetValue(state.TopicPartition, out long offset))
@@ -731,7 +817,7 @@ internal sealed class KafkaConsumer<TKey, TValue> : IConsumer<TKey, TValue>
         var list = partitions.ToList();
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(_closing.Token);
         cts.CancelAfter(timeout);
-        var committed = Wait(Coordinator.FetchCommittedAsync(list, cts.Token));
+        var committed = WaitOrTimeout(Coordinator.FetchCommittedAsync(list, cts.Token), "Committed");
         return [.. list.Select(p => new TopicPartitionOffset(p, committed.TryGetValue(p, out var c) && c.Offset >= 0 ? new Offset(c.Offset) : Offset.Unset))];
     }
 
@@ -740,8 +826,8 @@ internal sealed class KafkaConsumer<TKey, TValue> : IConsumer<TKey, TValue>
         ThrowIfClosed();
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(_closing.Token);
         cts.CancelAfter(timeout);
-        var low = Wait(ListOffsetsAsync([(partition, Offset.Beginning.Value)], cts.Token));
-        var high = Wait(ListOffsetsAsync([(partition, Offset.End.Value)], cts.Token));
+        var low = WaitOrTimeout(ListOffsetsAsync([(partition, Offset.Beginning.Value)], cts.Token), "QueryWatermarkOffsets");
+        var high = WaitOrTimeout(ListOffsetsAsync([(partition, Offset.End.Value)], cts.Token), "QueryWatermarkOffsets");
         if (!low.TryGetValue(partition, out long lowOffset) || !high.TryGetValue(partition, out long highOffset))
         {
             throw new KafkaException(ErrorCode.LeaderNotAvailable, $"no watermarks for {partition}: its leader did not answer");
@@ -761,6 +847,7 @@ internal sealed class KafkaConsumer<TKey, TValue> : IConsumer<TKey, TValue>
             {
                 if (_subscribed)
                 {
+                    CancelJoin();
                     GiveUpPartitions();
                     Wait(coordinator.LeaveAsync("the consumer is closing", CancellationToken.None));
                 }
@@ -800,6 +887,18 @@ internal sealed class KafkaConsumer<TKey, TValue> : IConsumer<TKey, TValue>
     private static T Wait<T>(Task<T> task) => task.GetAwaiter().GetResult();
 
     private static void Wait(Task task) => task.GetAwaiter().GetResult();
+
+    private T WaitOrTimeout<T>(Task<T> task, string operation)
+    {
+        try
+        {
+            return task.GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException) when (!_closing.IsCancellationRequested)
+        {
+            throw new KafkaException(ErrorCode.RequestTimedOut, $"{operation} timed out");
+        }
+    }
 
     private ConsumeResult<TKey, TValue> ToResult(in ConsumedRecord record)
     {

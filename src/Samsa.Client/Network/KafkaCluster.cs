@@ -320,6 +320,7 @@ public sealed class KafkaCluster : IAsyncDisposable
         private Task<KafkaConnection>? _connecting;
         private long _nextAttemptMs;
         private int _failures;
+        private bool _disposed;
 
         public KafkaConnection? Current { get; private set; }
 
@@ -364,7 +365,16 @@ public sealed class KafkaCluster : IAsyncDisposable
                 var connection = await KafkaConnection.ConnectAsync(broker.Host, broker.Port, cluster._clientId,
                     cluster._requestTimeout, cluster._connectTimeout, cluster._closing.Token).ConfigureAwait(false);
                 _failures = 0;
-                Current = connection;
+                lock (_lock)
+                {
+                    if (_disposed)
+                    {
+                        // The cluster closed while this connect was under way: nobody will use or close it.
+                        _ = connection.DisposeAsync();
+                        throw new ObjectDisposedException(nameof(KafkaCluster));
+                    }
+                    Current = connection;
+                }
                 return connection;
             }
             catch (KafkaException)
@@ -380,6 +390,10 @@ public sealed class KafkaCluster : IAsyncDisposable
 
         public async ValueTask DisposeAsync()
         {
+            lock (_lock)
+            {
+                _disposed = true;
+            }
             if (Current is { } connection)
             {
                 await connection.DisposeAsync().ConfigureAwait(false);

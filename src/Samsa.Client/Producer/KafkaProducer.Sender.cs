@@ -1,6 +1,7 @@
 using Samsa.Client.Network;
 using Samsa.Protocol;
 using Samsa.Protocol.Messages;
+using Samsa.Protocol.Records;
 
 namespace Samsa.Client.Producer;
 
@@ -114,9 +115,14 @@ public sealed partial class KafkaProducer
                         continue;
                     }
                     var forNode = requests.TryGetValue(leader, out var list) ? list : requests[leader] = [];
+                    int sequence = _settings.Idempotent ? (batch.BaseSequence >= 0 ? batch.BaseSequence : partition.NextSequence) : RecordBatchHeader.NoSequence;
                     if (!batch.IsSealed)
                     {
-                        batch.Seal(_settings.Compression, _settings.TransactionalId is not null);
+                        batch.Seal(_settings.Compression, _settings.TransactionalId is not null, _producerId, _producerEpoch, sequence);
+                    }
+                    else if (_settings.Idempotent && batch.BaseSequence < 0)
+                    {
+                        batch.Stamp(_producerId, _producerEpoch, sequence);
                     }
                     int requestBytes = 0;
                     foreach (var queued in forNode)
@@ -128,9 +134,8 @@ public sealed partial class KafkaProducer
                         continue;
                     }
                     partition.Ready.RemoveFirst();
-                    if (_settings.Idempotent && batch.BaseSequence < 0)
+                    if (_settings.Idempotent && sequence == partition.NextSequence)
                     {
-                        batch.Stamp(_producerId, _producerEpoch, partition.NextSequence);
                         partition.NextSequence = (int)((partition.NextSequence + (long)batch.RecordCount) % ((long)int.MaxValue + 1));
                     }
                     partition.InFlight.Add(batch);

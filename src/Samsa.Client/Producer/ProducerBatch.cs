@@ -85,10 +85,17 @@ internal sealed class ProducerBatch
         _slots = larger;
     }
 
-    /// <summary>Writes the header and compresses; the producer fields are stamped by <see cref="Stamp"/>.</summary>
-    public void Seal(CompressionType codec, bool transactional)
+    /// <summary>
+    /// Writes the header (with the producer fields, so the CRC is computed once) and compresses. An idempotent
+    /// producer passes the batch's first sequence; otherwise it is -1.
+    /// </summary>
+    public void Seal(CompressionType codec, bool transactional, long producerId, short producerEpoch, int baseSequence)
     {
         _builder.IsTransactional = transactional;
+        _builder.ProducerId = producerId;
+        _builder.ProducerEpoch = producerEpoch;
+        _builder.BaseSequence = baseSequence;
+        BaseSequence = baseSequence;
         var batch = _builder.Build();
         if (codec != CompressionType.None)
         {
@@ -105,7 +112,7 @@ internal sealed class ProducerBatch
         IsSealed = true;
     }
 
-    /// <summary>Writes producer id, epoch and base sequence into the sealed batch and recomputes its CRC.</summary>
+    /// <summary>Writes a new producer id, epoch and base sequence into the sealed batch and recomputes its CRC.</summary>
     public void Stamp(long producerId, short producerEpoch, int baseSequence)
     {
         BaseSequence = baseSequence;

@@ -328,6 +328,26 @@ public sealed class ConsumerFetchTests
     }
 
     [Fact]
+    public async Task Dispose_from_another_thread_ends_a_waiting_Consume_with_ObjectDisposedException()
+    {
+        // Nothing listens on the discard port: the consumer waits for metadata it never gets.
+        var config = new ConsumerConfig { BootstrapServers = "127.0.0.1:9", ReconnectBackoffMs = 10, ReconnectBackoffMaxMs = 50 };
+        var consumer = new ConsumerBuilder<string, string>(config).Build();
+        consumer.Assign([new TopicPartitionOffset("t", 0, Offset.Beginning)]);
+        var started = new ManualResetEventSlim();
+        var waiting = Task.Factory.StartNew(() =>
+        {
+            started.Set();
+            return consumer.Consume(TimeSpan.FromSeconds(60));
+        }, TaskCreationOptions.LongRunning);
+        started.Wait();
+
+        consumer.Dispose();
+
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => waiting.WaitAsync(ConsumerTestCluster.Deadline));
+    }
+
+    [Fact]
     public void Bad_configuration_names_the_key()
     {
         var config = new ConsumerConfig { BootstrapServers = "127.0.0.1:1", GroupId = "g", PartitionAssignmentStrategy = "nonsense" };

@@ -80,6 +80,49 @@ public sealed class ConsumerGroupTests
         Assert.Equal("v3", ConsumerTestCluster.ConsumeN(second, 1)[0].Message.Value);
     }
 
+    [Fact]
+    public async Task CommitAsync_commits_the_positions_of_what_was_consumed()
+    {
+        await using var cluster = await ConsumerTestCluster.StartAsync();
+        await cluster.CreateTopicAsync("t", 1);
+        await cluster.ProduceAsync("t", 0, 10);
+        using var consumer = cluster.Consumer(cluster.Config("g", c => c.EnableAutoCommit = false));
+        consumer.Subscribe("t");
+        Assert.Equal(6, ConsumerTestCluster.ConsumeN(consumer, 6).Count);
+
+        var committed = await consumer.CommitAsync();
+
+        Assert.Equal([new TopicPartitionOffset("t", 0, 6)], committed);
+        Assert.Equal(6, consumer.Committed(Partitions("t", 0), ConsumerTestCluster.Deadline)[0].Offset.Value);
+        Assert.Empty(await consumer.CommitAsync());
+    }
+
+    [Theory]
+    [InlineData("range")]
+    [InlineData("cooperative-sticky")]
+    public async Task Close_leaves_the_group_so_the_others_take_over_without_waiting_for_the_session_timeout(string strategy)
+    {
+        await using var cluster = await ConsumerTestCluster.StartAsync();
+        await cluster.CreateTopicAsync("t", 4);
+        var config = cluster.Config("g", c =>
+        {
+            c.SessionTimeoutMs = 60_000;
+            c.PartitionAssignmentStrategy = strategy;
+        });
+        using var a = new GroupMember("a", cluster, config, ["t"]);
+        using var b = new GroupMember("b", cluster, config, ["t"]);
+        Assert.True(ConsumerTestCluster.Eventually(() => a.Owned.Count == 2 && b.Owned.Count == 2));
+        var bHeld = b.Owned;
+
+        b.Stop(close: true);
+
+        Assert.True(ConsumerTestCluster.Eventually(() => a.Owned.Count == 4, TimeSpan.FromSeconds(20)));
+        var (kind, partitions, _) = b.Events.Last();
+        Assert.Equal("revoked", kind);
+        Assert.True(partitions.ToHashSet().SetEquals(bHeld));
+        GroupMember.AssertNoSharedOwnership(a, b);
+    }
+
     [Theory]
     [InlineData("range")]
     [InlineData("cooperative-sticky")]
@@ -106,6 +149,7 @@ public sealed class ConsumerGroupTests
             await cluster.ProduceAsync("t", p, 5, $"p{p}-");
         }
         Assert.True(ConsumerTestCluster.Eventually(() => a.Consumed.Count + b.Consumed.Count + c.Consumed.Count == 30));
+        GroupMember.AssertNoSharedOwnership(a, b, c);
         foreach (var member in new[] { a, b, c })
         {
             Assert.All(member.Consumed, r => Assert.Contains(r.TopicPartition, member.Owned));
@@ -117,7 +161,7 @@ public sealed class ConsumerGroupTests
         {
             // Eager: before each rejoin a member revokes everything it holds, then gets its whole new share.
             var owned = new HashSet<TopicPartition>();
-            foreach (var (kind, partitions) in aEvents)
+            foreach (var (kind, partitions, _) in aEvents)
             {
                 if (kind == "revoked")
                 {

@@ -10,9 +10,12 @@ namespace Samsa.Client.Tests.Consumer;
 /// </summary>
 internal sealed class GroupMember : IDisposable
 {
+    private static long _sequence;
+
     private readonly Thread _thread;
     private volatile bool _stop;
-    private volatile bool _paused;
+    private readonly ManualResetEventSlim _running = new(true);
+    private readonly ManualResetEventSlim _stopping = new(false);
 
     public GroupMember(string name, ConsumerTestCluster cluster, Config.ConsumerConfig config, IEnumerable<string> topics)
     {
@@ -32,8 +35,11 @@ internal sealed class GroupMember : IDisposable
 
     public ConcurrentQueue<ConsumeResult<string?, string?>> Consumed { get; } = new();
 
-    /// <summary>Callbacks in order: ("assigned" | "revoked" | "lost", partitions).</summary>
-    public ConcurrentQueue<(string Kind, TopicPartition[] Partitions)> Events { get; } = new();
+    /// <summary>
+    /// Callbacks in order: ("assigned" | "revoked" | "lost", partitions, sequence); the sequence orders callbacks across
+    /// all members of a test.
+    /// </summary>
+    public ConcurrentQueue<(string Kind, TopicPartition[] Partitions, long Sequence)> Events { get; } = new();
 
     public ConcurrentQueue<Exception> Errors { get; } = new();
 
@@ -46,7 +52,7 @@ internal sealed class GroupMember : IDisposable
         get
         {
             var owned = new HashSet<TopicPartition>();
-            foreach (var (kind, partitions) in Events)
+            foreach (var (kind, partitions, _) in Events)
             {
                 if (kind == "assigned")
                 {
@@ -67,23 +73,19 @@ internal sealed class GroupMember : IDisposable
         {
             OffThreadCallbacks++;
         }
-        Events.Enqueue((kind, [.. partitions.OrderBy(p => p.Topic).ThenBy(p => p.Partition)]));
+        Events.Enqueue((kind, [.. partitions.OrderBy(p => p.Topic).ThenBy(p => p.Partition)], Interlocked.Increment(ref _sequence)));
     }
 
     /// <summary>Stops calling Consume without leaving (a stuck application).</summary>
-    public void Stall() => _paused = true;
+    public void Stall() => _running.Reset();
 
-    public void Unstall() => _paused = false;
+    public void Unstall() => _running.Set();
 
     private void Run()
     {
         while (!_stop)
         {
-            if (_paused)
-            {
-                Thread.Sleep(20);
-                continue;
-            }
+            _running.Wait();
             try
             {
                 if (Consumer.Consume(TimeSpan.FromMilliseconds(50)) is { IsPartitionEOF: false } result)
@@ -98,6 +100,8 @@ internal sealed class GroupMember : IDisposable
             catch (Exception e)
             {
                 Errors.Enqueue(e);
+                // A fatal error repeats on every call; do not spin on it.
+                _stopping.Wait(20);
             }
         }
     }
@@ -106,6 +110,8 @@ internal sealed class GroupMember : IDisposable
     public void Stop(bool close)
     {
         _stop = true;
+        _stopping.Set();
+        _running.Set();
         _thread.Join();
         if (close)
         {
@@ -115,11 +121,38 @@ internal sealed class GroupMember : IDisposable
         Consumer.Dispose();
     }
 
+    /// <summary>
+    /// Checks that no partition was ever owned by two members at once, as the callbacks tell it: a partition's new
+    /// owner is assigned it only after its old owner revoked (or lost) it.
+    /// </summary>
+    public static void AssertNoSharedOwnership(params GroupMember[] members)
+    {
+        var owner = new Dictionary<TopicPartition, string>();
+        foreach (var (member, (kind, partitions, _)) in members.SelectMany(m => m.Events.Select(e => (m, e))).OrderBy(x => x.e.Sequence))
+        {
+            foreach (var partition in partitions)
+            {
+                if (kind == "assigned")
+                {
+                    Assert.False(owner.TryGetValue(partition, out string? holder), $"{member.Name} was assigned {partition} while {holder} owned it");
+                    owner[partition] = member.Name;
+                }
+                else
+                {
+                    Assert.Equal(member.Name, owner.GetValueOrDefault(partition));
+                    owner.Remove(partition);
+                }
+            }
+        }
+    }
+
     public void Dispose()
     {
         if (!_stop)
         {
             Stop(close: false);
         }
+        _running.Dispose();
+        _stopping.Dispose();
     }
 }
