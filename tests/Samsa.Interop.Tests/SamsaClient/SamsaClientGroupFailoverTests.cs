@@ -156,6 +156,7 @@ public sealed class SamsaClientGroupFailoverTests(ITestOutputHelper output)
         private int _read;
         private int _committed;
         private volatile bool _crashed;
+        private volatile bool _commitEnabled = true;
 
         public Member(string name, string bootstrap, string group, string topic, ConcurrentQueue<Consumed> log)
         {
@@ -178,7 +179,8 @@ public sealed class SamsaClientGroupFailoverTests(ITestOutputHelper output)
 
         public string Name { get; }
 
-        public volatile bool CommitEnabled = true;
+        /// <summary>False: the member goes on reading but commits nothing more.</summary>
+        public bool CommitEnabled { get => _commitEnabled; set => _commitEnabled = value; }
 
         public ConcurrentQueue<string> Errors { get; } = new();
 
