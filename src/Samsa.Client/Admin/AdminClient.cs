@@ -206,10 +206,15 @@ public sealed class AdminClient : IAsyncDisposable
         ThrowIfError(result.ErrorCode, $"group '{groupId}'");
     }
 
-    /// <summary>ListOffsets: -2 earliest, -1 latest, or a timestamp (the first offset at or after it; -1 when none).</summary>
+    /// <summary>
+    /// ListOffsets: -2 earliest, -1 latest, -3 the offset of the largest timestamp, or a timestamp (the first offset at
+    /// or after it; -1 when none).
+    /// </summary>
     public async Task<IReadOnlyDictionary<TopicPartition, long>> ListOffsetsAsync(IReadOnlyList<TopicPartition> partitions, long timestamp, CancellationToken cancellationToken = default)
     {
-        short version = _connection.NegotiateVersion(ApiKey.ListOffsets, 1, 7);
+        // v3 unless the max-timestamp lookup (v7) is asked for: v4-v6 add only leader-epoch fields, which librdkafka
+        // 2.0.2's mock cluster writes with the wrong width.
+        short version = timestamp == -3 ? _connection.NegotiateVersion(ApiKey.ListOffsets, 7, 7) : _connection.NegotiateVersion(ApiKey.ListOffsets, 1, 3);
         var request = new ListOffsetsRequest { ReplicaId = -1 };
         foreach (var topic in partitions.GroupBy(p => p.Topic))
         {
