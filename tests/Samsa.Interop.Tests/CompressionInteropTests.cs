@@ -42,7 +42,7 @@ public sealed class CompressionInteropTests : IClassFixture<BrokerFixture>
             await InteropClients.ConfluentKafka.CreateTopicAsync(_broker.BootstrapServers, topic, 1);
 
             await ProduceAsync(producer, codec, topic, prefix);
-            Assert.Equal([CodecOf(codec)], StoredCodecs(topic).Distinct());
+            Assert.Equal([StoredBatches.CodecOf(codec)], StoredBatches.Codecs(_broker, topic, 1).Distinct());
 
             var consumers = new List<string> { "kcat", "kafka-python", "confluent-kafka-python" };
             if (codec is "none" or "gzip")
@@ -86,7 +86,7 @@ public sealed class CompressionInteropTests : IClassFixture<BrokerFixture>
             string prefix = $"recompress/{producerCodec}";
             await CreateTopicWithConfigAsync(topic, $"compression.type={topicCodec}");
             await ProduceAsync("confluent-kafka-python", producerCodec, topic, prefix);
-            Assert.Equal([CodecOf(topicCodec == "uncompressed" ? "none" : topicCodec)], StoredCodecs(topic).Distinct());
+            Assert.Equal([StoredBatches.CodecOf(topicCodec == "uncompressed" ? "none" : topicCodec)], StoredBatches.Codecs(_broker, topic, 1).Distinct());
             foreach (string consumer in new[] { "kcat", "kafka-python" })
             {
                 List<ConsumedRecord> records = await ConsumeAsync(consumer, topic);
@@ -106,7 +106,7 @@ public sealed class CompressionInteropTests : IClassFixture<BrokerFixture>
             long before = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             await ProduceAsync(producer, codec, topic, prefix);
             long after = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-            Assert.Equal([CodecOf(codec)], StoredCodecs(topic).Distinct());
+            Assert.Equal([StoredBatches.CodecOf(codec)], StoredBatches.Codecs(_broker, topic, 1).Distinct());
             foreach (string consumer in new[] { "kcat", "kafka-python", "confluent-kafka-python" })
             {
                 List<ConsumedRecord> records = await ConsumeAsync(consumer, topic);
@@ -118,37 +118,6 @@ public sealed class CompressionInteropTests : IClassFixture<BrokerFixture>
 
     private static string ValueOf(string prefix, int i) =>
         $"{prefix}-{i}-" + string.Concat(Enumerable.Repeat($"lorem ipsum dolor sit amet {i % 7} ", 6));
-
-    private static CompressionType CodecOf(string codec) => codec switch
-    {
-        "none" => CompressionType.None,
-        "gzip" => CompressionType.Gzip,
-        "snappy" => CompressionType.Snappy,
-        "lz4" => CompressionType.Lz4,
-        "zstd" => CompressionType.Zstd,
-        _ => throw new ArgumentOutOfRangeException(nameof(codec), codec, null),
-    };
-
-    /// <summary>The codec of every batch in the partition's segment files, read straight from disk.</summary>
-    private List<CompressionType> StoredCodecs(string topic)
-    {
-        var codecs = new List<CompressionType>();
-        string directory = Path.Combine(_broker.DataDirectory, topic + "-0");
-        foreach (string segment in Directory.GetFiles(directory, "*.log").Order(StringComparer.Ordinal))
-        {
-            byte[] bytes = File.ReadAllBytes(segment);
-            int position = 0;
-            while (RecordBatchHeader.TryRead(bytes.AsSpan(position), out RecordBatchHeader header) && header.BatchLength > 0)
-            {
-                Assert.True(RecordBatch.IsCrcValid(bytes.AsSpan(position, (int)header.TotalSize)));
-                codecs.Add(header.Compression);
-                position += (int)header.TotalSize;
-            }
-        }
-
-        Assert.NotEmpty(codecs);
-        return codecs;
-    }
 
     private async Task CreateTopicWithConfigAsync(string topic, string config)
     {

@@ -1,7 +1,6 @@
-using Samsa.Interop.Tests.Infrastructure;
 using Samsa.Protocol.Records;
 
-namespace Samsa.Interop.Tests.SamsaClient;
+namespace Samsa.Interop.Tests.Infrastructure;
 
 /// <summary>Reads the record batch headers of a topic straight from a broker process's segment files. Stateless.</summary>
 public static class StoredBatches
@@ -25,9 +24,11 @@ public static class StoredBatches
                 }
             }
         }
+        Assert.NotEmpty(codecs);
         return codecs;
     }
 
+    /// <summary>The codec a client names "none", "gzip", "snappy", "lz4" or "zstd".</summary>
     public static CompressionType CodecOf(string codec) => codec switch
     {
         "none" => CompressionType.None,
