@@ -66,13 +66,7 @@ internal sealed class ConsumerTestCluster : IAsyncDisposable
         return builder.Build();
     }
 
-    public async Task CreateTopicAsync(string name, int partitions)
-    {
-        var request = new CreateTopicsRequest { TimeoutMs = 10_000 };
-        request.Topics.Add(new CreateTopicsRequest.CreatableTopic { Name = name, NumPartitions = partitions, ReplicationFactor = 1 });
-        var response = await Connection.SendAsync<CreateTopicsResponse>(request, Connection.NegotiateVersion(ApiKey.CreateTopics, 2, 7));
-        Assert.Equal(0, response.Topics[0].ErrorCode);
-    }
+    public Task CreateTopicAsync(string name, int partitions) => Broker.CreateTopicAsync(name, partitions);
 
     /// <summary>One batch of records "{prefix}{i}" (keys "k{i}"), optionally compressed; returns the base offset.</summary>
     public async Task<long> ProduceAsync(string topic, int partition, int count, string prefix = "v", CompressionType compression = CompressionType.None,

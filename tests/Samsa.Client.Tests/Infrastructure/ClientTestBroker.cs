@@ -1,5 +1,6 @@
 using Samsa.Broker;
 using Samsa.Broker.Config;
+using Samsa.Client.Admin;
 
 namespace Samsa.Client.Tests.Infrastructure;
 
@@ -33,6 +34,13 @@ internal sealed class ClientTestBroker : IAsyncDisposable
         };
         config = configure?.Invoke(config) ?? config;
         return new ClientTestBroker(await SamsaBroker.StartAsync(config), dataDir, config);
+    }
+
+    /// <summary>Creates a topic through the admin client (replication factor 1: a single broker).</summary>
+    public async Task CreateTopicAsync(string name, int partitions)
+    {
+        await using var admin = await AdminClient.ConnectAsync(BootstrapServers);
+        await admin.CreateTopicAsync(name, partitions, replicationFactor: 1);
     }
 
     /// <summary>Stops the broker and starts a new one on the same data directory and port.</summary>

@@ -1,5 +1,4 @@
 using System.Text;
-using Samsa.Client.Admin;
 using Samsa.Client.Config;
 using Samsa.Client.Producer;
 using Samsa.Client.Tests.Infrastructure;
@@ -14,7 +13,7 @@ public class ProducerTests
     public async Task ProduceAsync_returns_consecutive_offsets_in_one_partition()
     {
         await using var broker = await ClientTestBroker.StartAsync();
-        await CreateTopicAsync(broker, "orders", 1);
+        await broker.CreateTopicAsync("orders", 1);
         using var producer = new ProducerBuilder<string, string>(new ProducerConfig { BootstrapServers = broker.BootstrapServers, LingerMs = 1 }).Build();
         var results = new List<DeliveryResult<string, string>>();
         for (int i = 0; i < 20; i++)
@@ -36,7 +35,7 @@ public class ProducerTests
     public async Task Records_arrive_intact_with_every_codec(CompressionType codec)
     {
         await using var broker = await ClientTestBroker.StartAsync();
-        await CreateTopicAsync(broker, "codec", 1);
+        await broker.CreateTopicAsync("codec", 1);
         var config = new ProducerConfig { BootstrapServers = broker.BootstrapServers, CompressionType = codec, LingerMs = 20 };
         using var producer = new ProducerBuilder<string, string>(config).Build();
         var reports = new List<DeliveryReport<string, string>>();
@@ -60,7 +59,7 @@ public class ProducerTests
     public async Task Keys_go_to_the_java_partition_and_null_keys_fill_batches()
     {
         await using var broker = await ClientTestBroker.StartAsync();
-        await CreateTopicAsync(broker, "keyed", 6);
+        await broker.CreateTopicAsync("keyed", 6);
         using var producer = new ProducerBuilder<string, string>(new ProducerConfig { BootstrapServers = broker.BootstrapServers }).Build();
         foreach (string key in new[] { "21", "foobar", "abc", "key-1" })
         {
@@ -90,7 +89,7 @@ public class ProducerTests
     public async Task An_idempotent_producer_writes_every_record_once_in_order_across_a_broker_restart()
     {
         await using var broker = await ClientTestBroker.StartAsync();
-        await CreateTopicAsync(broker, "restart", 1);
+        await broker.CreateTopicAsync("restart", 1);
         var config = new ProducerConfig
         {
             BootstrapServers = broker.BootstrapServers,
@@ -140,12 +139,6 @@ public class ProducerTests
         Assert.Equal(0, failed);
         var records = await ReadAllAsync(broker, "restart", 0);
         Assert.Equal(Enumerable.Range(0, count).Select(i => $"r{i:D6}"), records.Select(r => r.Value));
-    }
-
-    internal static async Task CreateTopicAsync(ClientTestBroker broker, string topic, int partitions)
-    {
-        await using var admin = await AdminClient.ConnectAsync(broker.BootstrapServers);
-        await admin.CreateTopicAsync(topic, partitions);
     }
 
     private static async Task Eventually(Func<Task<bool>> condition)

@@ -15,7 +15,7 @@ public class TransactionalProducerTests
     public async Task Committed_records_are_read_committed_and_aborted_ones_only_read_uncommitted()
     {
         await using var broker = await ClientTestBroker.StartAsync();
-        await ProducerTests.CreateTopicAsync(broker, "txn", 2);
+        await broker.CreateTopicAsync("txn", 2);
         using var producer = TransactionalProducer(broker, "txn-a");
         producer.InitTransactions(Timeout);
 
@@ -49,8 +49,8 @@ public class TransactionalProducerTests
     public async Task Offsets_sent_to_a_transaction_are_committed_only_with_it()
     {
         await using var broker = await ClientTestBroker.StartAsync();
-        await ProducerTests.CreateTopicAsync(broker, "out", 1);
-        await ProducerTests.CreateTopicAsync(broker, "in", 1);
+        await broker.CreateTopicAsync("out", 1);
+        await broker.CreateTopicAsync("in", 1);
         using var producer = TransactionalProducer(broker, "txn-offsets");
         producer.InitTransactions(Timeout);
         var group = new ConsumerGroupMetadata("transformers");
@@ -74,7 +74,7 @@ public class TransactionalProducerTests
     public async Task A_second_producer_with_the_same_transactional_id_fences_the_first()
     {
         await using var broker = await ClientTestBroker.StartAsync();
-        await ProducerTests.CreateTopicAsync(broker, "fenced", 1);
+        await broker.CreateTopicAsync("fenced", 1);
         using var first = TransactionalProducer(broker, "same-id");
         first.InitTransactions(Timeout);
         first.BeginTransaction();
@@ -95,7 +95,7 @@ public class TransactionalProducerTests
     public async Task Producing_outside_a_transaction_is_refused()
     {
         await using var broker = await ClientTestBroker.StartAsync();
-        await ProducerTests.CreateTopicAsync(broker, "refused", 1);
+        await broker.CreateTopicAsync("refused", 1);
         using var producer = TransactionalProducer(broker, "strict");
         producer.InitTransactions(Timeout);
         var e = Assert.Throws<KafkaException>(() => producer.Produce("refused", new Message<string, string> { Key = "k", Value = "v" }));
