@@ -42,12 +42,10 @@ public sealed class AdminClient : IAsyncDisposable
         string clientId = resolved.String("client.id") ?? "samsa";
         int requestTimeoutMs = resolved.Int("request.timeout.ms");
         var connectTimeout = TimeSpan.FromMilliseconds(resolved.Int("socket.connection.setup.timeout.ms"));
-        var servers = resolved.String("bootstrap.servers")!
-            .Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        string servers = resolved.String("bootstrap.servers")!;
         KafkaException? lastFailure = null;
-        foreach (var server in servers)
+        foreach (var (host, port) in KafkaCluster.ParseBootstrap(servers))
         {
-            var (host, port) = KafkaConnection.ParseHostPort(server);
             try
             {
                 var connection = await KafkaConnection.ConnectAsync(host, port, clientId, TimeSpan.FromMilliseconds(requestTimeoutMs),
@@ -60,7 +58,7 @@ public sealed class AdminClient : IAsyncDisposable
             }
         }
         throw new KafkaException(ErrorCode.NetworkException,
-            $"no bootstrap server of '{string.Join(",", servers)}' answered: {lastFailure?.Message}");
+            $"no bootstrap server of '{servers}' answered: {lastFailure?.Message}");
     }
 
     /// <summary>Creates a topic; -1 partitions or replication factor take the broker's defaults.</summary>
