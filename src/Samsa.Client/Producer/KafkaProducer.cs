@@ -65,7 +65,6 @@ public sealed partial class KafkaProducer : IDisposable, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(config);
         var resolved = config.Resolve(ConfigScope.Producer);
         var settings = ProducerSettings.From(config, resolved);
-        KafkaCluster.ParseBootstrap(resolved.String("bootstrap.servers")!);
         return new KafkaProducer(new KafkaCluster(resolved), settings, resolved.String("client.id")!);
     }
 
